@@ -1,0 +1,259 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import type { FunctionModel } from '../assembly.ts';
+
+/**
+ * Runs one function of the template locally the way Lambda does: each execution environment is a separate
+ * Node process that handles one invocation at a time; more arrive → more environments (up to a limit), idle
+ * ones are reused warm. The function's timeout is enforced by killing its process.
+ */
+
+export type InvokeFault = 'crash' | 'hang';
+
+/** Messages from the parent to an environment (bootstrap.ts). */
+export type ParentMessage = {
+  readonly type: 'invoke';
+  readonly id: number;
+  readonly requestId: string;
+  readonly event: unknown;
+  readonly deadline: number;
+  readonly functionArn: string;
+  readonly fault?: InvokeFault;
+};
+
+type ChildMessage =
+  | { type: 'ready' }
+  | { type: 'init-error'; errorType: string; errorMessage: string; stackTrace: string[] }
+  | { type: 'result'; id: number; ok: true; result: unknown }
+  | { type: 'result'; id: number; ok: false; errorType: string; errorMessage: string; stackTrace: string[] };
+
+export type InvokeOutcome =
+  | { readonly ok: true; readonly result: unknown; readonly durationMs: number }
+  | { readonly ok: false; readonly errorType: string; readonly errorMessage: string; readonly durationMs: number };
+
+export interface FunctionRuntimeOptions {
+  readonly fn: FunctionModel;
+  /** The function's environment as it runs here (mount path already mapped to a host folder). */
+  readonly environment: Readonly<Record<string, string>>;
+  readonly region: string;
+  readonly accountId: string;
+  /** Most environments at once; further invocations wait for a free one. @default 10 */
+  readonly maxEnvironments?: number;
+  /** Receives every log line, formatted as Lambda writes them to CloudWatch Logs. */
+  readonly log: (line: string) => void;
+}
+
+const BOOTSTRAP = path.join(path.dirname(fileURLToPath(import.meta.url)), 'bootstrap.ts');
+
+interface ExecutionEnvironment {
+  readonly child: ChildProcess;
+  readonly ready: Promise<void>;
+  busy: boolean;
+  currentRequestId?: string;
+}
+
+export class FunctionRuntime {
+  private readonly environments = new Set<ExecutionEnvironment>();
+  private readonly waiting: (() => void)[] = [];
+  private nextId = 1;
+  private closed = false;
+  /** Fault applied to every invocation until cleared (fault injection). */
+  fault: InvokeFault | undefined;
+
+  private readonly options: FunctionRuntimeOptions;
+
+  constructor(options: FunctionRuntimeOptions) {
+    this.options = options;
+  }
+
+  get functionArn(): string {
+    return `arn:aws:lambda:${this.options.region}:${this.options.accountId}:function:${this.options.fn.functionName}`;
+  }
+
+  /** Number of live execution environments (warm or busy). */
+  get size(): number {
+    return this.environments.size;
+  }
+
+  async invoke(event: unknown, requestId: string = randomUUID()): Promise<InvokeOutcome> {
+    if (this.closed) throw new Error(`Function ${this.options.fn.functionName} is stopped.`);
+    const started = performance.now();
+    let env: ExecutionEnvironment;
+    try {
+      env = await this.acquire();
+    } catch (error) {
+      // Lambda reports a function that cannot start as a failed invocation, not as a missing function.
+      this.options.log(`INIT_REPORT RequestId: ${requestId}\tStatus: error\t${(error as Error).message}`);
+      return { ok: false, errorType: 'Runtime.InitError', errorMessage: (error as Error).message, durationMs: performance.now() - started };
+    }
+    const timeoutMs = this.options.fn.timeoutSeconds * 1000;
+    env.currentRequestId = requestId;
+    this.options.log(`START RequestId: ${requestId} Version: $LATEST`);
+    const outcome = await this.run(env, event, requestId, timeoutMs).catch(
+      (error: Error): InvokeOutcome => ({ ok: false, errorType: 'Runtime.Unknown', errorMessage: error.message, durationMs: 0 }),
+    );
+    const durationMs = performance.now() - started;
+    this.options.log(`END RequestId: ${requestId}`);
+    this.options.log(
+      `REPORT RequestId: ${requestId}\tDuration: ${durationMs.toFixed(2)} ms\tMemory Size: ${this.options.fn.memoryMb} MB` +
+        (outcome.ok ? '' : `\tStatus: ${outcome.errorType}`),
+    );
+    this.release(env);
+    return { ...outcome, durationMs };
+  }
+
+  /** Stops every environment. Pending invocations fail. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all([...this.environments].map((env) => this.destroy(env)));
+    for (const wake of this.waiting.splice(0)) wake();
+  }
+
+  private run(env: ExecutionEnvironment, event: unknown, requestId: string, timeoutMs: number): Promise<InvokeOutcome> {
+    return new Promise<InvokeOutcome>((resolve) => {
+      const id = this.nextId++;
+      const finish = (outcome: InvokeOutcome, kill: boolean): void => {
+        clearTimeout(timer);
+        env.child.off('message', onMessage);
+        env.child.off('exit', onExit);
+        if (kill) void this.destroy(env);
+        resolve(outcome);
+      };
+      const onMessage = (message: ChildMessage): void => {
+        if (message.type !== 'result' || message.id !== id) return;
+        finish(
+          message.ok
+            ? { ok: true, result: message.result, durationMs: 0 }
+            : { ok: false, errorType: message.errorType, errorMessage: message.errorMessage, durationMs: 0 },
+          false,
+        );
+      };
+      const onExit = (code: number | null, signal: NodeJS.Signals | null): void => {
+        this.environments.delete(env);
+        finish(
+          {
+            ok: false,
+            errorType: 'Runtime.ExitError',
+            errorMessage: `RequestId: ${requestId} Error: Runtime exited with error: ${signal ? `signal: ${signal.replace('SIG', '').toLowerCase()}` : `exit status ${code}`}`,
+            durationMs: 0,
+          },
+          false,
+        );
+      };
+      const timer = setTimeout(() => {
+        this.options.log(`${new Date().toISOString()} ${requestId} Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds`);
+        finish(
+          { ok: false, errorType: 'Sandbox.Timedout', errorMessage: `Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds`, durationMs: 0 },
+          true,
+        );
+      }, timeoutMs);
+      env.child.on('message', onMessage);
+      env.child.on('exit', onExit);
+      const message: ParentMessage = {
+        type: 'invoke',
+        id,
+        requestId,
+        event,
+        deadline: Date.now() + timeoutMs,
+        functionArn: this.functionArn,
+        ...(this.fault ? { fault: this.fault } : {}),
+      };
+      env.child.send(message);
+    });
+  }
+
+  private async acquire(): Promise<ExecutionEnvironment> {
+    for (;;) {
+      if (this.closed) throw new Error(`Function ${this.options.fn.functionName} is stopped.`);
+      const idle = [...this.environments].find((env) => !env.busy);
+      if (idle) {
+        idle.busy = true;
+        await idle.ready;
+        return idle;
+      }
+      if (this.environments.size < (this.options.maxEnvironments ?? 10)) {
+        const env = this.spawn();
+        env.busy = true;
+        await env.ready;
+        return env;
+      }
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    }
+  }
+
+  private release(env: ExecutionEnvironment): void {
+    env.busy = false;
+    delete env.currentRequestId;
+    this.waiting.shift()?.();
+  }
+
+  private spawn(): ExecutionEnvironment {
+    const { fn } = this.options;
+    const [moduleName = 'index', exportName = 'handler'] = splitHandler(fn.handler);
+    const handlerFile = ['.mjs', '.js', '.cjs'].map((ext) => path.join(fn.assetDir, moduleName + ext)).find(existsSync);
+    if (!handlerFile) throw new Error(`Handler "${fn.handler}" of ${fn.functionName}: no ${moduleName}.mjs/.js/.cjs in ${fn.assetDir}.`);
+    // The function sees only its own environment and Lambda's reserved variables, never the harness's
+    // (which may hold credentials or tokens).
+    const env: Record<string, string> = {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      TZ: 'UTC',
+      LANG: 'en_US.UTF-8',
+      AWS_REGION: this.options.region,
+      AWS_DEFAULT_REGION: this.options.region,
+      AWS_LAMBDA_FUNCTION_NAME: fn.functionName,
+      AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memoryMb),
+      AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${fn.functionName}`,
+      AWS_EXECUTION_ENV: `AWS_Lambda_${fn.runtime}`,
+      LAMBDA_TASK_ROOT: fn.assetDir,
+      ...this.options.environment,
+      HARNESS_HANDLER_FILE: handlerFile,
+      HARNESS_HANDLER_EXPORT: exportName,
+    };
+    const child = spawn(process.execPath, [`--max-old-space-size=${fn.memoryMb}`, BOOTSTRAP], {
+      cwd: fn.assetDir,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    });
+    const environment: ExecutionEnvironment = {
+      child,
+      busy: false,
+      ready: new Promise<void>((resolve, reject) => {
+        const onMessage = (message: ChildMessage): void => {
+          if (message.type === 'ready') resolve();
+          if (message.type === 'init-error') reject(new Error(`${fn.functionName} failed to initialise: ${message.errorMessage}`));
+        };
+        child.on('message', onMessage);
+        child.once('exit', (code) => reject(new Error(`${fn.functionName} exited during init with code ${code}`)));
+      }),
+    };
+    environment.ready.catch(() => this.environments.delete(environment));
+    for (const stream of [child.stdout, child.stderr]) {
+      createInterface({ input: stream! }).on('line', (line) => {
+        const level = stream === child.stderr ? 'ERROR' : 'INFO';
+        this.options.log(`${new Date().toISOString()}\t${environment.currentRequestId ?? 'init'}\t${level}\t${line}`);
+      });
+    }
+    child.once('exit', () => this.environments.delete(environment));
+    this.environments.add(environment);
+    return environment;
+  }
+
+  private async destroy(env: ExecutionEnvironment): Promise<void> {
+    this.environments.delete(env);
+    if (env.child.exitCode !== null || env.child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => env.child.once('exit', () => resolve()));
+    env.child.kill('SIGKILL');
+    await exited;
+  }
+}
+
+/** `index.handler` → [`index`, `handler`]; the module part may contain folders (`src/index.handler`). */
+export function splitHandler(handler: string): [string, string] {
+  const dot = handler.lastIndexOf('.');
+  return dot === -1 ? [handler, 'handler'] : [handler.slice(0, dot), handler.slice(dot + 1)];
+}
