@@ -21,6 +21,7 @@ export default defineConfig({
           name: 'scenarios',
           include: ['scenarios/**/*.scenario.ts'],
           globalSetup: ['scenarios/support/global-setup.ts'],
+          setupFiles: ['scenarios/support/artifacts.ts'],
           testTimeout: scenarioTimeoutMs,
           hookTimeout: scenarioTimeoutMs,
           // One target serves every file, and some scenarios check that nothing was written or take the file

@@ -228,8 +228,13 @@ function getAttTarget(value: unknown, what: string): string {
   if (getAtt) return getAtt[0];
   // IntegrationUri may be the function ARN joined from parts; accept the first GetAtt inside.
   const parts = (value as { 'Fn::Join'?: [string, unknown[]] } | undefined)?.['Fn::Join']?.[1];
-  const inner = parts?.find((p) => typeof p === 'object' && p !== null && 'Fn::GetAtt' in p);
-  if (inner) return getAttTarget(inner, what);
+  // An ARN may also be joined around a Ref to the resource (access points are).
+  const inner = parts?.find((p): p is Record<string, unknown> => {
+    if (typeof p !== 'object' || p === null) return false;
+    const ref = (p as { Ref?: unknown }).Ref;
+    return 'Fn::GetAtt' in p || (typeof ref === 'string' && !ref.startsWith('AWS::'));
+  });
+  if (inner) return 'Ref' in inner ? refTarget(inner, what) : getAttTarget(inner, what);
   throw new Error(`Expected ${what} to reference a resource with Fn::GetAtt, got ${JSON.stringify(value)}.`);
 }
 

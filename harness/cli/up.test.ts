@@ -1,0 +1,90 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { afterEach, describe, expect, it } from 'vitest';
+import { PROJECT_ROOT } from '../run.ts';
+
+// Real runs of `npm run up` (without npm, to signal the process itself), interrupted like a person would.
+
+const UP = path.join(PROJECT_ROOT, 'harness', 'cli', 'up.ts');
+let child: ChildProcess | undefined;
+afterEach(() => {
+  if (child && child.exitCode === null) child.kill('SIGKILL');
+});
+
+function startUp(): Promise<{ child: ChildProcess; ready: { target: string; apiUrl: string; efsDir: string } }> {
+  child = spawn(process.execPath, [UP, '--target', 'local', '--json'], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = child;
+  let stderr = '';
+  proc.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolve, reject) => {
+    createInterface({ input: proc.stdout! }).once('line', (line) => resolve({ child: proc, ready: JSON.parse(line) }));
+    proc.once('exit', (code) => reject(new Error(`up exited with ${code} before it was ready:\n${stderr}`)));
+  });
+}
+
+/** Pids of every process below `pid` (the function's execution environments are children of `up`). */
+function descendants(pid: number): number[] {
+  const rows = execFileSync('ps', ['-eo', 'pid=,ppid='], { encoding: 'utf8' })
+    .trim()
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/).map(Number) as [number, number]);
+  const found: number[] = [];
+  const walk = (parent: number): void => {
+    for (const [child, ppid] of rows) {
+      if (ppid === parent) {
+        found.push(child);
+        walk(child);
+      }
+    }
+  };
+  walk(pid);
+  return found;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function exited(proc: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  return new Promise((resolve) => {
+    if (proc.exitCode !== null || proc.signalCode !== null) resolve({ code: proc.exitCode, signal: proc.signalCode });
+    else proc.once('exit', (code, signal) => resolve({ code, signal }));
+  });
+}
+
+describe('npm run up -- --target local --json', () => {
+  it('should print exactly one JSON line with target, API URL and the EFS folder once ready', async () => {
+    const { child: proc, ready } = await startUp();
+    expect(Object.keys(ready).sort()).toEqual(['apiUrl', 'efsDir', 'target']);
+    expect(ready.target).toBe('local');
+    expect(ready.apiUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(path.isAbsolute(ready.efsDir)).toBe(true);
+    expect(existsSync(ready.efsDir)).toBe(true);
+    const res = await fetch(`${ready.apiUrl}/myHelloVPCLambda`);
+    expect(res.status).toBe(200);
+    proc.kill('SIGINT');
+    await exited(proc);
+  });
+
+  it.each(['SIGINT', 'SIGTERM'] as const)('should leave no process and no folder behind after %s', async (signal) => {
+    const { child: proc, ready } = await startUp();
+    // Make the function's execution environments exist before the interrupt.
+    await Promise.all(Array.from({ length: 3 }, () => fetch(`${ready.apiUrl}/health`).then((r) => r.text())));
+    const efsRoot = path.dirname(path.dirname(ready.efsDir));
+    const environments = descendants(proc.pid!);
+    expect(environments.length).toBeGreaterThan(0);
+    proc.kill(signal);
+    const { code } = await exited(proc);
+    expect(code).toBe(signal === 'SIGINT' ? 130 : 143);
+    expect(existsSync(efsRoot)).toBe(false);
+    expect(environments.filter(alive)).toEqual([]);
+    await expect(fetch(`${ready.apiUrl}/health`)).rejects.toThrow();
+  });
+});

@@ -1,0 +1,22 @@
+import { describe, expect, it } from 'vitest';
+import { call, env } from './support/env.ts';
+
+const WRITERS = 100;
+
+describe('concurrent writers', () => {
+  it(`should keep all ${WRITERS} messages posted at once, intact and distinct`, async () => {
+    const texts = Array.from({ length: WRITERS }, (_, i) => `concurrent #${i} ${'·'.repeat(i)}`);
+    const replies = await Promise.all(texts.map((text) => call('POST', '/messages', { body: JSON.stringify({ text }) })));
+    expect(replies.map((r) => r.status)).toEqual(Array(WRITERS).fill(201));
+    const ids = replies.map((r) => r.json<{ id: string }>().id);
+    expect(new Set(ids).size).toBe(WRITERS);
+
+    const names = await env.files.list('messages');
+    expect(names.filter((n) => n.startsWith('.'))).toEqual([]);
+    for (const [i, id] of ids.entries()) {
+      expect(names).toContain(`${id}.json`);
+      const stored = JSON.parse((await env.files.read(`messages/${id}.json`)).toString('utf8')) as { id: string; text: string };
+      expect(stored).toMatchObject({ id, text: texts[i] });
+    }
+  });
+});

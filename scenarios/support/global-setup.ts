@@ -1,0 +1,25 @@
+import type { TestProject } from 'vitest/node';
+import type { EnvironmentInfo } from '../../harness/environment.ts';
+import { Progress } from '../../harness/progress.ts';
+import { selectTarget } from '../../harness/select.ts';
+import { startTarget } from '../../harness/start.ts';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    environment: EnvironmentInfo;
+  }
+}
+
+/** Starts the selected target once for all scenario files and tears it down after the last one. */
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const progress = new Progress();
+  const choice = await selectTarget(process.env);
+  progress.info(`scenarios target: ${choice.target} (${choice.reason})`);
+  const run = await startTarget(choice.target, { progress });
+  project.provide('environment', run.info);
+  progress.info(`API ${run.info.apiUrl}${run.info.efsDir ? `, EFS folder ${run.info.efsDir}` : ''}`);
+  return async () => {
+    await run.teardown();
+    progress.info(progress.summary());
+  };
+}
