@@ -2,16 +2,59 @@ import { App, Tags } from 'aws-cdk-lib';
 import { HelloVpcLambdaStack } from './stack.ts';
 
 export interface CreateAppOptions {
+  /**
+   * Folder the cloud assembly is written to.
+   *
+   * @default - `CDK_OUTDIR` when the CDK CLI runs the app, a new temporary folder otherwise
+   */
   readonly outdir?: string;
+  /**
+   * Name of the stack, and prefix of its function names: unique per deployment on shared targets.
+   *
+   * @default 'HelloVpcLambda' (also when empty, so that an empty environment variable means unset)
+   */
   readonly stackName?: string;
+  /**
+   * Deploy the read-only inspector function, for test stacks on real AWS.
+   *
+   * @default false
+   */
   readonly inspector?: boolean;
+  /**
+   * Tags for the stack and every resource in it that takes tags.
+   *
+   * @default - no tags
+   */
   readonly tags?: Record<string, string>;
 }
 
-/** The one place the app is built: by the CDK CLI (app.ts) and, in process, by the harness. */
+/**
+ * Context of every synthesis. The CDK CLI passes cdk.json's context on top of this, so cdk.json repeats it
+ * (a unit test keeps them equal): `cdk synth` and the harness's in-process synthesis give the same template.
+ */
+const CONTEXT = {
+  // The harness finds each function's bundled code through the template's `aws:asset:path` metadata.
+  'aws:cdk:enable-asset-metadata': true,
+  // Construct paths in the template, as the CLI writes them by default: both ways give the same template.
+  'aws:cdk:enable-path-metadata': true,
+  // Mount targets are named after their subnets rather than their order (recommended since aws-cdk-lib 2.93).
+  '@aws-cdk/aws-efs:mountTargetOrderInsensitiveLogicalId': true,
+};
+
+const DEFAULT_STACK_NAME = 'HelloVpcLambda';
+
+/** Builds the app: for the CDK CLI (app.ts) and, in process, for the harness and the unit tests. */
 export function createApp(options: CreateAppOptions = {}): { app: App; stack: HelloVpcLambdaStack } {
-  const app = new App({ ...(options.outdir ? { outdir: options.outdir } : {}), context: { 'aws:cdk:enable-asset-metadata': true } });
-  const stack = new HelloVpcLambdaStack(app, options.stackName ?? 'HelloVpcLambda', { inspector: options.inspector ?? false });
+  const app = new App({
+    ...(options.outdir ? { outdir: options.outdir } : {}),
+    context: CONTEXT,
+    // No AWS::CDK::Metadata resource: it changes with every aws-cdk-lib release, and the template is the
+    // harness's source of truth and the snapshot test's subject. A prop, because the CLI's context would
+    // override a context value.
+    analyticsReporting: false,
+  });
+  const stackName = options.stackName || DEFAULT_STACK_NAME;
+  const stack = new HelloVpcLambdaStack(app, stackName, { stackName, inspector: options.inspector ?? false });
   for (const [key, value] of Object.entries(options.tags ?? {})) Tags.of(stack).add(key, value);
   return { app, stack };
 }

@@ -1,5 +1,7 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
-import { HttpApi, HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
+import { fileURLToPath } from 'node:url';
+import { CfnOutput, Duration, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
+import type { StackProps } from 'aws-cdk-lib';
+import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as efs from 'aws-cdk-lib/aws-efs';
@@ -8,118 +10,218 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const HANDLER_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'handler');
-const MOUNT_PATH = '/mnt/msg';
 
 export interface HelloVpcLambdaStackProps extends StackProps {
   /**
-   * Deploy the read-only inspector function, for test stacks on real AWS.
+   * Deploy the read-only inspector function, for test stacks on real AWS, where EFS can only be read from
+   * inside the VPC.
+   *
    * @default false
    */
   readonly inspector?: boolean;
 }
 
-/** The console walkthrough "HTTP API → Lambda in a VPC → EFS", resource for resource. */
+/** Where both functions see the file system. */
+const MOUNT_PATH = '/mnt/msg';
+
+/** Lambda's limit on function names. */
+const MAX_FUNCTION_NAME_LENGTH = 64;
+
+// Paths are resolved from this file, not the working directory, so that the harness can synthesize from anywhere.
+const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/**
+ * The console walkthrough "API Gateway HTTP API → Lambda in a VPC → EFS" as one stack: security groups
+ * `lambda-sg` and `efs-sg`, file system `MyFileSystem` whose mount targets carry `efs-sg`, access point
+ * `hello-func-ap`, function `myHelloVPCLambda` mounting it at `/mnt/msg`, HTTP API `myHelloVPCLambdaAPI`.
+ */
 export class HelloVpcLambdaStack extends Stack {
   constructor(scope: Construct, id: string, props: HelloVpcLambdaStackProps = {}) {
     super(scope, id, props);
-    const functionName = `${this.stackName}-myHelloVPCLambda`;
-    if (functionName.length > 64) {
-      throw new Error(`Stack name "${this.stackName}" is too long: the function name "${functionName}" exceeds Lambda's 64 characters.`);
-    }
 
-    // Nothing here needs the internet: isolated subnets, no NAT gateway.
+    // Isolated subnets only: the function talks to EFS inside the VPC and to nothing on the internet, so
+    // there is no NAT gateway, no public subnet and no internet gateway to pay for or to leak through.
     const vpc = new ec2.Vpc(this, 'Vpc', {
       maxAzs: 2,
       natGateways: 0,
-      subnetConfiguration: [{ name: 'isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }],
+      subnetConfiguration: [{ name: 'Isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }],
+      // Restricting the default group takes a custom resource backed by another Lambda function; nothing in
+      // this stack uses the default group (a test keeps it that way).
+      restrictDefaultSecurityGroup: false,
     });
-    const lambdaSg = new ec2.SecurityGroup(this, 'LambdaSg', { vpc, securityGroupName: 'lambda-sg', allowAllOutbound: false, description: 'lambda-sg' });
-    const efsSg = new ec2.SecurityGroup(this, 'EfsSg', { vpc, securityGroupName: 'efs-sg', allowAllOutbound: false, description: 'efs-sg' });
-    lambdaSg.connections.allowTo(efsSg, ec2.Port.tcp(2049), 'NFS to efs-sg');
+    const subnets: ec2.SubnetSelection = { subnetType: ec2.SubnetType.PRIVATE_ISOLATED };
 
-    const fileSystem = new efs.FileSystem(this, 'MyFileSystem', {
+    // Fixed names are safe: security group names only need to be unique within their VPC, one per stack.
+    // With allowAllOutbound false CDK writes a "Disallow all traffic" placeholder (255.255.255.255/32, ICMP
+    // 252-86: matches nothing) into a group that has no other egress rule, because EC2 gives a group created
+    // without egress rules an allow-all rule. efs-sg keeps that placeholder; lambda-sg loses it to its
+    // TCP 2049 rule, whose standalone SecurityGroupEgress replaces EC2's default rule.
+    const lambdaSg = new ec2.SecurityGroup(this, 'LambdaSecurityGroup', {
       vpc,
+      securityGroupName: 'lambda-sg',
+      description: 'myHelloVPCLambda: NFS to efs-sg only',
+      allowAllOutbound: false,
+    });
+    const efsSg = new ec2.SecurityGroup(this, 'EfsSecurityGroup', {
+      vpc,
+      securityGroupName: 'efs-sg',
+      description: 'MyFileSystem mount targets: NFS from lambda-sg only',
+      allowAllOutbound: false,
+    });
+    // Mounting the file system asks for this same rule pair again for each function; CDK names rules after
+    // their peer and port, so each is created once.
+    lambdaSg.connections.allowTo(efsSg, ec2.Port.tcp(efs.FileSystem.DEFAULT_PORT), 'NFS from lambda-sg to efs-sg');
+
+    const fileSystem = new efs.FileSystem(this, 'FileSystem', {
+      vpc,
+      vpcSubnets: subnets,
+      // The console's classic mistake is leaving mount targets on the VPC's default group.
+      securityGroup: efsSg,
       fileSystemName: 'MyFileSystem',
       encrypted: true,
       removalPolicy: RemovalPolicy.DESTROY,
-      securityGroup: efsSg,
-      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+      // CDK's default file system policy then allows ClientWrite and ClientRootAccess to any principal that
+      // mounts through a mount target, and nothing else: clients without IAM credentials cannot mount at all.
+      // Same-account identity policies still grant mounting, so the functions below need no resource grant.
+      allowAnonymousAccess: false,
     });
-    const accessPoint = fileSystem.addAccessPoint('HelloFuncAp', {
+
+    const accessPoint = fileSystem.addAccessPoint('AccessPoint', {
       path: '/lambda',
       posixUser: { uid: '1001', gid: '1001' },
       createAcl: { ownerUid: '1001', ownerGid: '1001', permissions: '750' },
     });
-    accessPoint.node.defaultChild && (accessPoint.node.defaultChild as efs.CfnAccessPoint).addPropertyOverride('AccessPointTags', [{ Key: 'Name', Value: 'hello-func-ap' }]);
+    Tags.of(accessPoint).add('Name', 'hello-func-ap');
 
-    const fn = this.vpcFunction('MyHelloVPCLambda', functionName, 'index.ts', vpc, lambdaSg, accessPoint);
-    const integration = new HttpLambdaIntegration('LambdaIntegration', fn);
-    const api = new HttpApi(this, 'Api', { apiName: 'myHelloVPCLambdaAPI', createDefaultStage: true });
-    const routes: [string, HttpMethod][] = [
-      ['/myHelloVPCLambda', HttpMethod.ANY],
-      ['/messages', HttpMethod.POST],
-      ['/messages', HttpMethod.GET],
-      ['/messages/{id}', HttpMethod.GET],
-      ['/health', HttpMethod.GET],
-    ];
-    for (const [routePath, method] of routes) api.addRoutes({ path: routePath, methods: [method], integration });
+    const mountStatement = (actions: string[]) =>
+      new iam.PolicyStatement({
+        actions,
+        resources: [fileSystem.fileSystemArn],
+        conditions: { StringEquals: { 'elasticfilesystem:AccessPointArn': accessPoint.accessPointArn } },
+      });
 
-    new CfnOutput(this, 'ApiUrl', { value: api.url ?? '' });
+    const fn = this.vpcFunction('HelloFunction', {
+      name: 'myHelloVPCLambda',
+      entry: 'handler/index.ts',
+      vpc,
+      subnets,
+      securityGroup: lambdaSg,
+      accessPoint,
+      mountPolicy: mountStatement(['elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite']),
+    });
+
+    // One integration for every route: the function dispatches on the route key itself.
+    const integration = new HttpLambdaIntegration('HelloIntegration', fn.function, {
+      payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0,
+    });
+    const api = new apigwv2.HttpApi(this, 'HttpApi', {
+      apiName: 'myHelloVPCLambdaAPI',
+      createDefaultStage: true,
+    });
+    const { ANY, GET, POST } = apigwv2.HttpMethod;
+    api.addRoutes({ path: '/myHelloVPCLambda', methods: [ANY], integration });
+    api.addRoutes({ path: '/messages', methods: [POST, GET], integration });
+    api.addRoutes({ path: '/messages/{id}', methods: [GET], integration });
+    api.addRoutes({ path: '/health', methods: [GET], integration });
+
+    // createDefaultStage: true makes the URL defined.
+    new CfnOutput(this, 'ApiUrl', { value: api.url!, description: 'URL of the $default stage' });
     new CfnOutput(this, 'ApiId', { value: api.apiId });
-    new CfnOutput(this, 'FunctionName', { value: fn.functionName });
+    new CfnOutput(this, 'FunctionName', { value: fn.function.functionName });
     new CfnOutput(this, 'FileSystemId', { value: fileSystem.fileSystemId });
     new CfnOutput(this, 'AccessPointId', { value: accessPoint.accessPointId });
     new CfnOutput(this, 'MountPath', { value: MOUNT_PATH });
 
     if (props.inspector) {
-      const inspector = this.vpcFunction('EfsInspector', `${this.stackName}-efs-inspector`, 'inspector.ts', vpc, lambdaSg, accessPoint);
-      // Read-only: the file system policy denies writes to the inspector's role (an explicit deny wins over
-      // the ClientWrite that fromEfsAccessPoint grants).
+      const inspector = this.vpcFunction('InspectorFunction', {
+        name: 'efs-inspector',
+        entry: 'handler/inspector.ts',
+        vpc,
+        subnets,
+        securityGroup: lambdaSg,
+        accessPoint,
+        mountPolicy: mountStatement(['elasticfilesystem:ClientMount']),
+      });
+      // Without ClientWrite the inspector's mount is read-only; the explicit deny makes the file system say so
+      // too, overriding the default policy's allow for every principal that mounts.
       fileSystem.addToResourcePolicy(
         new iam.PolicyStatement({
           effect: iam.Effect.DENY,
-          principals: [new iam.ArnPrincipal(inspector.role!.roleArn)],
+          principals: [inspector.role],
           actions: ['elasticfilesystem:ClientWrite', 'elasticfilesystem:ClientRootAccess'],
-          resources: ['*'],
         }),
       );
-      new CfnOutput(this, 'InspectorFunctionName', { value: inspector.functionName });
+      new CfnOutput(this, 'InspectorFunctionName', { value: inspector.function.functionName });
     }
   }
 
-  private vpcFunction(
-    id: string,
-    functionName: string,
-    entry: string,
-    vpc: ec2.IVpc,
-    securityGroup: ec2.ISecurityGroup,
-    accessPoint: efs.AccessPoint,
-  ): NodejsFunction {
+  /** A NodejsFunction in the VPC's isolated subnets that mounts the access point at `/mnt/msg`. */
+  private vpcFunction(id: string, options: VpcFunctionOptions): { function: NodejsFunction; role: iam.Role } {
+    // Lambda names are unique per region: the stack-name prefix keeps parallel test stacks apart.
+    const functionName = `${this.stackName}-${options.name}`;
+    if (functionName.length > MAX_FUNCTION_NAME_LENGTH) {
+      const maxStackName = MAX_FUNCTION_NAME_LENGTH - options.name.length - 1;
+      throw new Error(
+        `Function name "${functionName}" has ${functionName.length} characters, Lambda allows ${MAX_FUNCTION_NAME_LENGTH}: ` +
+          `stack name "${this.stackName}" is too long, use at most ${maxStackName} characters.`,
+      );
+    }
+
     const role = new iam.Role(this, `${id}Role`, {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      // Includes the basic execution permissions (CloudWatch Logs) besides the VPC network interfaces.
       managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSLambdaVPCAccessExecutionRole')],
     });
+    // In the role's separate default policy, not inline in the role: the file system policy names the
+    // inspector's role, so a role that named the file system would make a circular dependency.
+    role.addToPrincipalPolicy(options.mountPolicy);
+
     const fn = new NodejsFunction(this, id, {
       functionName,
-      entry: path.join(HANDLER_DIR, entry),
+      entry: `${PROJECT_ROOT}${options.entry}`,
       handler: 'handler',
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: `${PROJECT_ROOT}package-lock.json`,
       runtime: lambda.Runtime.NODEJS_24_X,
+      // x86_64 because LocalStack runs arm64 functions only on arm64 hosts or under emulation.
       architecture: lambda.Architecture.X86_64,
       memorySize: 256,
       timeout: Duration.seconds(10),
-      role,
-      vpc,
-      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
-      securityGroups: [securityGroup],
-      filesystem: lambda.FileSystem.fromEfsAccessPoint(accessPoint, MOUNT_PATH),
+      vpc: options.vpc,
+      vpcSubnets: options.subnets,
+      securityGroups: [options.securityGroup],
+      // fromEfsAccessPoint also makes the function wait for the mount targets and the NFS rules.
+      filesystem: lambda.FileSystem.fromEfsAccessPoint(options.accessPoint, MOUNT_PATH),
+      // The role's policy is exactly what is written above: fromEfsAccessPoint would also grant ClientMount
+      // on "*" and ClientWrite without the access point condition, so CDK may not add to it.
+      role: role.withoutPolicyUpdates(),
+      logGroup: new logs.LogGroup(this, `${id}Logs`, {
+        logGroupName: `/aws/lambda/${functionName}`,
+        retention: logs.RetentionDays.ONE_WEEK,
+        removalPolicy: RemovalPolicy.DESTROY,
+      }),
       environment: { EFS_MOUNT_PATH: MOUNT_PATH, NODE_OPTIONS: '--enable-source-maps' },
-      logGroup: new logs.LogGroup(this, `${id}Logs`, { retention: logs.RetentionDays.ONE_WEEK, removalPolicy: RemovalPolicy.DESTROY }),
-      bundling: { format: OutputFormat.ESM, target: 'node24', sourceMap: true, minify: false, forceDockerBundling: false },
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node24',
+        sourceMap: true,
+        minify: false,
+        forceDockerBundling: false,
+      },
     });
-    return fn;
+    return { function: fn, role };
   }
+}
+
+interface VpcFunctionOptions {
+  /** Function name without the stack-name prefix. */
+  readonly name: string;
+  /** Handler source relative to the project root; it exports `handler`. */
+  readonly entry: string;
+  readonly vpc: ec2.IVpc;
+  readonly subnets: ec2.SubnetSelection;
+  readonly securityGroup: ec2.ISecurityGroup;
+  readonly accessPoint: efs.IAccessPoint;
+  /** The role's only EFS statement. */
+  readonly mountPolicy: iam.PolicyStatement;
 }
