@@ -37,4 +37,18 @@ describe('Cleanup', () => {
     expect(runs).toBe(1);
     expect(cleanup.size).toBe(0);
   });
+
+  it('should remove at once what is added after close (a start still in flight when interrupted)', async () => {
+    const cleanup = new Cleanup();
+    const removed: string[] = [];
+    cleanup.add('early', () => void removed.push('early'));
+    const closing = cleanup.close();
+    cleanup.add('late', async () => {
+      await new Promise((r) => setTimeout(r, 20));
+      removed.push('late');
+    });
+    await closing;
+    expect(removed).toEqual(['early', 'late']);
+    expect(cleanup.size).toBe(0);
+  });
 });

@@ -8,9 +8,22 @@ type Disposer = () => Promise<void> | void;
 export class Cleanup {
   private readonly disposers: { label: string; dispose: Disposer }[] = [];
   private running: Promise<Error[]> | undefined;
+  private closed = false;
+  private readonly late = new Set<Promise<void>>();
 
-  /** Registers a removal; returns a function that runs it now (and unregisters it). */
+  /**
+   * Registers a removal; returns a function that runs it now (and unregisters it). After `close()` (an
+   * interrupt) the removal runs at once: a start still in flight when Ctrl-C came leaves nothing behind.
+   */
   add(label: string, dispose: Disposer): () => Promise<void> {
+    if (this.closed) {
+      const done = Promise.resolve()
+        .then(dispose)
+        .catch(() => {})
+        .finally(() => this.late.delete(done));
+      this.late.add(done);
+      return () => done;
+    }
     const entry = { label, dispose };
     this.disposers.push(entry);
     return async () => {
@@ -39,6 +52,24 @@ export class Cleanup {
     return this.running;
   }
 
+  /**
+   * Runs every removal and refuses new ones from then on (they run as soon as they are added). For
+   * interrupts: the process is about to exit while a start may still be creating things.
+   */
+  async close(): Promise<Error[]> {
+    this.closed = true;
+    const errors = await this.run();
+    // Parts that finished being created while the removals ran: give their removal a turn of the event loop.
+    await new Promise((resolve) => setImmediate(resolve));
+    while (this.late.size > 0) await Promise.all(this.late);
+    return errors;
+  }
+
+  /** True once `close()` was called: the process is being interrupted. */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
   get size(): number {
     return this.disposers.length;
   }
@@ -60,7 +91,7 @@ export function cleanupOnSignals(cleanup: Cleanup, log: (line: string) => void =
       }
       stopping = true;
       log(`${signal} received: removing everything this run started…`);
-      void cleanup.run().then((errors) => {
+      void cleanup.close().then((errors) => {
         for (const error of errors) log(error.message);
         process.exit(code);
       });

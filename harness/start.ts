@@ -10,6 +10,7 @@ import type { StartTarget, TargetContext } from './target.ts';
 // Targets not in this build yet fail with that message instead of a module error (issues 4 and 5).
 const TARGETS: Partial<Record<TargetName, () => Promise<{ start: StartTarget }>>> = {
   local: () => import('./targets/local.ts'),
+  aws: () => import('./targets/aws.ts'),
 };
 
 export interface StartOptions {
@@ -56,12 +57,15 @@ export async function startTarget(name: TargetName, options: StartOptions = {}):
     const { start } = await load();
     running = await start(context);
   } catch (error) {
+    if (cleanup.isClosed) await interrupted();
     const cleanupErrors = await progress.phase('clean up after failed start', () => cleanup.run());
     stopHandlingSignals();
     const message = redact((error as Error).message ?? String(error));
     const suffix = cleanupErrors.length > 0 ? `\nCleanup also failed:\n${cleanupErrors.map((e) => `  - ${e.message}`).join('\n')}` : '';
     throw new Error(`Target "${name}" failed to start: ${message}${suffix}\nArtifacts: ${runDir}`, { cause: error });
   }
+  // Interrupted while starting: the signal handler is removing everything and exits; never report ready.
+  if (cleanup.isClosed) await interrupted();
   let tornDown: Promise<void> | undefined;
   return {
     info: running.info,
@@ -80,4 +84,9 @@ export async function startTarget(name: TargetName, options: StartOptions = {}):
       return tornDown;
     },
   };
+}
+
+/** Waits for the exit that the interrupt handler (cleanupOnSignals) is about to make. */
+function interrupted(): Promise<never> {
+  return new Promise(() => {});
 }

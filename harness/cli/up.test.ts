@@ -1,5 +1,6 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -13,8 +14,8 @@ afterEach(() => {
   if (child && child.exitCode === null) child.kill('SIGKILL');
 });
 
-function startUp(): Promise<{ child: ChildProcess; ready: { target: string; apiUrl: string; efsDir: string } }> {
-  child = spawn(process.execPath, [UP, '--target', 'local', '--json'], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+function startUp(env: NodeJS.ProcessEnv = process.env): Promise<{ child: ChildProcess; ready: { target: string; apiUrl: string; efsDir: string } }> {
+  child = spawn(process.execPath, [UP, '--target', 'local', '--json'], { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const proc = child;
   let stderr = '';
   proc.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
@@ -86,5 +87,39 @@ describe('npm run up -- --target local --json', () => {
     expect(existsSync(efsRoot)).toBe(false);
     expect(environments.filter(alive)).toEqual([]);
     await expect(fetch(`${ready.apiUrl}/health`)).rejects.toThrow();
+  });
+
+  it('should leave nothing behind when interrupted while still starting (during synthesis)', async () => {
+    // Its own temporary folder, so that what this run leaves there can be told from other tests' folders.
+    const tmp = mkdtempSync(path.join(os.tmpdir(), 'harness-up-test-'));
+    try {
+      const proc = spawn(process.execPath, [UP, '--target', 'local', '--json'], {
+        cwd: PROJECT_ROOT,
+        env: { ...process.env, TMPDIR: tmp },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      child = proc;
+      let stdout = '';
+      let stderr = '';
+      proc.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      await new Promise<void>((resolve, reject) => {
+        proc.stderr!.on('data', (chunk: Buffer) => {
+          stderr += chunk.toString();
+          if (stderr.includes('▶ synthesize CDK app')) resolve();
+        });
+        proc.once('exit', () => reject(new Error(`up exited before synthesis started:\n${stderr}`)));
+      });
+      proc.kill('SIGINT');
+      const { code } = await exited(proc);
+      expect(code).toBe(130);
+      expect(stderr).toContain('SIGINT received');
+      // Synthesis blocks the event loop, so Node may only handle the signal once the start is complete (and
+      // reported ready): whichever it was, the run must leave nothing behind.
+      if (stdout) expect(JSON.parse(stdout).target).toBe('local');
+      // Node's own compile cache may appear there; nothing of the harness may.
+      expect(readdirSync(tmp).filter((name) => name !== 'node-compile-cache')).toEqual([]);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
   });
 });

@@ -1,5 +1,5 @@
-import { appendFileSync, mkdirSync } from 'node:fs';
-import { mkdtemp, rename, rm } from 'node:fs/promises';
+import { appendFileSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { FunctionModel } from '../assembly.ts';
@@ -26,7 +26,8 @@ export const start: StartTarget = async (ctx) => {
   const mount = model.apiFunction.mount;
   if (!mount) throw new Error(`Function ${model.apiFunction.functionName} mounts no file system in ${model.templatePath}.`);
 
-  const efsRoot = await mkdtemp(path.join(os.tmpdir(), 'harness-efs-'));
+  // Created and registered in one synchronous step: an interrupt cannot fall between the two and leak it.
+  const efsRoot = mkdtempSync(path.join(os.tmpdir(), 'harness-efs-'));
   ctx.cleanup.add(`EFS folder ${efsRoot}`, () => rm(efsRoot, { recursive: true, force: true }));
   // What the function sees at its mount path is the access point's root inside the file system.
   const efsDir = path.join(efsRoot, mount.fileSystemLogicalId, mount.rootPath);
