@@ -29,8 +29,9 @@ export interface CreateAppOptions {
 }
 
 /**
- * Context of every synthesis. The CDK CLI passes cdk.json's context on top of this, so cdk.json repeats it
- * (a unit test keeps them equal): `cdk synth` and the harness's in-process synthesis give the same template.
+ * Context of every synthesis. The CDK CLI passes cdk.json's context on top of this, so cdk.json repeats the
+ * feature flag (a unit test keeps them equal): `cdk synth` and the harness's in-process synthesis give the
+ * same template. The `aws:` keys stay out of cdk.json: the CLI warns that they are reserved there.
  */
 const CONTEXT = {
   // The harness finds each function's bundled code through the template's `aws:asset:path` metadata.
