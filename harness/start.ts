@@ -10,7 +10,8 @@ import type { StartTarget, TargetContext } from './target.ts';
 // Targets not in this build yet fail with that message instead of a module error (issues 4 and 5).
 const TARGETS: Partial<Record<TargetName, () => Promise<{ start: StartTarget }>>> = {
   local: () => import('./targets/local.ts'),
-  aws: () => import('./targets/aws.ts'),
+  localstack: () => import('./targets/localstack.ts'),
+  endpoint: () => import('./targets/endpoint.ts'),
 };
 
 export interface StartOptions {

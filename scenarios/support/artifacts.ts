@@ -50,6 +50,7 @@ function runIndex(runDir: string): string {
     'cdk.out': 'synthesized cloud assembly (the template is <stack>.template.json)',
     logs: 'function log files (local target)',
     'deploy.log': 'cdk deploy output',
+    'destroy.log': 'cdk destroy output (written at teardown)',
     'outputs.json': 'stack outputs',
     'localstack.log': 'LocalStack container log lines',
   };

@@ -1,0 +1,76 @@
+import type { FunctionModel, MountModel, PatternModel } from '../assembly.ts';
+import type { EmulatorApi } from './emulator-api.ts';
+
+/**
+ * Test doubles shared by the LocalStack unit tests: a pattern model shaped like the synthesized one (without
+ * paying for a synthesis) and an emulator API that answers like a LocalStack holding the deployed stack.
+ */
+
+export const MOUNT: MountModel = {
+  mountPath: '/mnt/msg',
+  accessPointLogicalId: 'AccessPointE936DE82',
+  fileSystemLogicalId: 'MyFileSystem8A1B2C3D',
+  rootPath: '/lambda',
+  posixUid: 1001,
+  posixGid: 1001,
+  ownerUid: 1001,
+  ownerGid: 1001,
+  permissions: '750',
+};
+
+export function fakeModel(overrides: { stackName?: string; hash?: string; assemblyDir?: string; mount?: MountModel } = {}): PatternModel {
+  const stackName = overrides.stackName ?? 'HelloVpcLambda';
+  const fn: FunctionModel = {
+    logicalId: 'HelloFunctionD909AE8C',
+    functionName: `${stackName}-myHelloVPCLambda`,
+    handler: 'index.handler',
+    runtime: 'nodejs24.x',
+    timeoutSeconds: 10,
+    memoryMb: 256,
+    environment: { EFS_MOUNT_PATH: '/mnt/msg' },
+    assetDir: '/nonexistent/asset',
+    mount: overrides.mount ?? MOUNT,
+  };
+  const routes = ['ANY /myHelloVPCLambda', 'GET /health', 'GET /messages', 'GET /messages/{id}', 'POST /messages'].map((routeKey) => {
+    const [method = '', path = ''] = routeKey.split(' ');
+    return { routeKey, method, path, functionLogicalId: fn.logicalId, payloadFormatVersion: '2.0' };
+  });
+  const assemblyDir = overrides.assemblyDir ?? '/tmp/cdk.out';
+  return {
+    stackName,
+    assemblyDir,
+    templatePath: `${assemblyDir}/${stackName}.template.json`,
+    template: { Resources: {} },
+    routes,
+    functions: [fn],
+    apiFunction: fn,
+    hash: overrides.hash ?? 'a'.repeat(64),
+  };
+}
+
+export const OUTPUTS = {
+  ApiId: 'abc123',
+  ApiUrl: 'https://abc123.execute-api.localhost.localstack.cloud:4566/',
+  FunctionName: 'HelloVpcLambda-myHelloVPCLambda',
+  FileSystemId: 'fs-12345678',
+  AccessPointId: 'fsap-12345678',
+  MountPath: '/mnt/msg',
+};
+
+/** A LocalStack that has everything; override any call to make it lack something. */
+export function fakeApi(overrides: Partial<EmulatorApi> = {}): EmulatorApi & { waited: string[] } {
+  const waited: string[] = [];
+  return {
+    waited,
+    describeStack: async () => undefined,
+    failedEvents: async () => [],
+    functionLogs: async () => [],
+    httpApi: async () => ({ found: true, routeKeys: fakeModel().routes.map((r) => r.routeKey) }),
+    fileSystem: async () => ({ found: true }),
+    lambdaFunction: async () => ({ found: true, mountPaths: ['/mnt/msg'] }),
+    waitFunctionActive: async (name) => {
+      waited.push(name);
+    },
+    ...overrides,
+  };
+}

@@ -1,0 +1,87 @@
+import path from 'node:path';
+import type { EnvironmentInfo, RunningTarget } from '../environment.ts';
+import { type DeployPatternOptions, deployPattern, environmentInfo } from '../localstack/deploy.ts';
+import { requireCapableEmulator } from '../localstack/detect.ts';
+import { prepareHostDir } from '../localstack/efs-bridge.ts';
+import { PROJECT_ROOT } from '../run.ts';
+import type { StartTarget, TargetContext } from '../target.ts';
+
+/**
+ * A LocalStack that is already running (e.g. `docker compose up`): the harness starts nothing, deploys the
+ * stack when it is missing or was deployed from another template, and never stops or destroys anything.
+ *
+ * EFS layout shared with docker-compose.yml: HARNESS_EFS_DIR (default `<project>/.efs`) stands for the file
+ * system's root, and compose bind-mounts `${HARNESS_EFS_DIR}/<access point root>` (`.efs/lambda`) at the mount
+ * path (`/mnt/msg`) in every Lambda container through LAMBDA_DOCKER_FLAGS. So what the function sees is
+ * `path.join(HARNESS_EFS_DIR, rootPath)`.
+ */
+
+export const DEFAULT_ENDPOINT = 'http://localhost:4566';
+/** The stack's name when HARNESS_STACK_NAME is unset: the app's own default, as `cdk deploy` would name it. */
+export const DEFAULT_STACK_NAME = 'HelloVpcLambda';
+
+export interface EndpointSettings {
+  readonly endpoint: string;
+  readonly efsRoot: string;
+  readonly stackName: string;
+}
+
+export function endpointSettings(env: NodeJS.ProcessEnv): EndpointSettings {
+  const endpoint = (env.HARNESS_ENDPOINT?.trim() || DEFAULT_ENDPOINT).replace(/\/+$/, '');
+  if (!/^https?:\/\/[^/]+$/.test(endpoint)) {
+    throw new Error(`HARNESS_ENDPOINT="${endpoint}" is not an emulator's base URL: expected e.g. ${DEFAULT_ENDPOINT}.`);
+  }
+  return {
+    endpoint,
+    efsRoot: path.resolve(PROJECT_ROOT, env.HARNESS_EFS_DIR?.trim() || '.efs'),
+    stackName: env.HARNESS_STACK_NAME?.trim() || DEFAULT_STACK_NAME,
+  };
+}
+
+export const HOW_TO_START =
+  'Start LocalStack with `docker compose up` (it needs LOCALSTACK_AUTH_TOKEN in the environment or .env), ' +
+  'or set HARNESS_ENDPOINT to where yours runs.';
+
+/** Deploys (or keeps) the stack at the endpoint; used by the target and by `harness/cli/deploy.ts`. */
+export async function deployToEndpoint(
+  ctx: Omit<TargetContext, 'cleanup'>,
+  overrides: Pick<DeployPatternOptions, 'api' | 'runCdk'> = {},
+): Promise<{ readonly info: EnvironmentInfo; readonly stackName: string }> {
+  const settings = endpointSettings(ctx.env);
+  await ctx.progress.phase(`check the emulator at ${settings.endpoint}`, () => requireCapableEmulator(settings.endpoint, HOW_TO_START));
+  const model = await ctx.progress.phase('synthesize CDK app', () =>
+    ctx.synth({ stackName: settings.stackName, outdir: path.join(ctx.runDir, 'cdk.out') }),
+  );
+  const mount = model.apiFunction.mount;
+  if (!mount) throw new Error(`Function ${model.apiFunction.functionName} mounts no file system in ${model.templatePath}.`);
+
+  // Docker would create a missing bind source as root, which the function's user could not write to. The
+  // owner stays whoever set the folder up (compose's deployer gives it to the project's owner).
+  const efsDir = path.join(settings.efsRoot, mount.rootPath);
+  const prepared = await prepareHostDir(efsDir, mount, { giveToPosixUser: false });
+  ctx.progress.info(`EFS folder ${efsDir} (what the function sees at ${mount.mountPath}): ${prepared.how}`);
+
+  const deployment = await deployPattern({
+    endpoint: settings.endpoint,
+    stackName: settings.stackName,
+    model,
+    runDir: ctx.runDir,
+    env: ctx.env,
+    progress: ctx.progress,
+    keepCurrent: true,
+    ...overrides,
+  });
+  return {
+    info: environmentInfo({ target: 'endpoint', endpoint: settings.endpoint, model, deployment, efsDir, runDir: ctx.runDir, runId: ctx.runId }),
+    stackName: settings.stackName,
+  };
+}
+
+export const start: StartTarget = async (ctx): Promise<RunningTarget> => {
+  const { info, stackName } = await deployToEndpoint(ctx);
+  return {
+    info,
+    // The emulator and the stack belong to whoever started them; the next run reuses the stack.
+    teardown: async () => ctx.progress.info(`endpoint target: LocalStack at ${info.awsEndpoint} and stack ${stackName} are left running`),
+  };
+};
