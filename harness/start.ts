@@ -12,6 +12,7 @@ const TARGETS: Partial<Record<TargetName, () => Promise<{ start: StartTarget }>>
   local: () => import('./targets/local.ts'),
   localstack: () => import('./targets/localstack.ts'),
   endpoint: () => import('./targets/endpoint.ts'),
+  aws: () => import('./targets/aws.ts'),
 };
 
 export interface StartOptions {

@@ -1,0 +1,82 @@
+import { describe, expect, it, vi } from 'vitest';
+import { checkAwsAccess, type GetCallerIdentity } from './guard.ts';
+
+const ACCOUNT = '123456789012';
+const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
+const env = { HARNESS_AWS_ACCOUNT: ACCOUNT, AWS_REGION: 'eu-west-1', AWS_SECRET_ACCESS_KEY: SECRET };
+
+const identity = (account = ACCOUNT): GetCallerIdentity => vi.fn(async () => ({ account, arn: `arn:aws:sts::${account}:assumed-role/ci/run` }));
+const failing = (error: Error & { code?: string }): GetCallerIdentity => vi.fn(async () => Promise.reject(error));
+const named = (name: string, message: string, extra: object = {}) => Object.assign(new Error(message), { name }, extra);
+
+describe('checkAwsAccess', () => {
+  it('should pass with the account and the explicit region, asking STS in that region', async () => {
+    const sts = identity();
+    await expect(checkAwsAccess(env, sts)).resolves.toEqual({ account: ACCOUNT, region: 'eu-west-1' });
+    expect(sts).toHaveBeenCalledWith('eu-west-1');
+  });
+
+  it('should refuse without HARNESS_AWS_ACCOUNT, saying what to set, before asking STS', async () => {
+    const sts = identity();
+    await expect(checkAwsAccess({ AWS_REGION: 'eu-west-1' }, sts)).rejects.toThrow(
+      'The aws target refuses to run: HARNESS_AWS_ACCOUNT is not set: set it to the 12-digit id of the AWS account meant for test stacks',
+    );
+    expect(sts).not.toHaveBeenCalled();
+  });
+
+  it('should refuse an account id that is not 12 digits', async () => {
+    await expect(checkAwsAccess({ ...env, HARNESS_AWS_ACCOUNT: '1234-5678-9012' }, identity())).rejects.toThrow(
+      'HARNESS_AWS_ACCOUNT="1234-5678-9012" is not an AWS account id: set the 12 digits',
+    );
+  });
+
+  it('should refuse without a region in the environment, naming AWS_REGION', async () => {
+    const sts = identity();
+    await expect(checkAwsAccess({ HARNESS_AWS_ACCOUNT: ACCOUNT }, sts)).rejects.toThrow('no AWS region: set AWS_REGION (for example AWS_REGION=eu-west-1)');
+    expect(sts).not.toHaveBeenCalled();
+  });
+
+  it('should take AWS_DEFAULT_REGION, and refuse when it disagrees with AWS_REGION', async () => {
+    await expect(checkAwsAccess({ HARNESS_AWS_ACCOUNT: ACCOUNT, AWS_DEFAULT_REGION: 'us-east-2' }, identity())).resolves.toMatchObject({ region: 'us-east-2' });
+    await expect(checkAwsAccess({ ...env, AWS_DEFAULT_REGION: 'us-east-2' }, identity())).rejects.toThrow(
+      'AWS_REGION=eu-west-1 and AWS_DEFAULT_REGION=us-east-2 disagree',
+    );
+    await expect(checkAwsAccess({ ...env, AWS_REGION: 'Ireland' }, identity())).rejects.toThrow('"Ireland" (from AWS_REGION) is not an AWS region name');
+  });
+
+  it('should refuse credentials of another account, naming both accounts and the principal', async () => {
+    await expect(checkAwsAccess(env, identity('999999999999'))).rejects.toThrow(
+      'HARNESS_AWS_ACCOUNT=123456789012, but the credentials found (arn:aws:sts::999999999999:assumed-role/ci/run) belong to account 999999999999',
+    );
+  });
+
+  it('should explain missing credentials', async () => {
+    const error = named('CredentialsProviderError', 'Could not load credentials from any providers');
+    await expect(checkAwsAccess(env, failing(error))).rejects.toThrow(
+      'The aws target refuses to run: no AWS credentials found: configure a profile/SSO/OIDC',
+    );
+  });
+
+  it('should explain expired and rejected credentials, and an unreachable STS', async () => {
+    await expect(checkAwsAccess(env, failing(named('ExpiredTokenException', 'expired')))).rejects.toThrow('have expired: refresh them');
+    await expect(checkAwsAccess(env, failing(named('InvalidClientTokenId', 'bad')))).rejects.toThrow('STS rejected the AWS credentials (InvalidClientTokenId)');
+    await expect(checkAwsAccess(env, failing(named('Error', 'getaddrinfo ENOTFOUND', { code: 'ENOTFOUND' })))).rejects.toThrow(
+      'cannot reach STS in eu-west-1 (ENOTFOUND)',
+    );
+    await expect(checkAwsAccess(env, failing(named('ThrottlingException', 'Rate exceeded')))).rejects.toThrow(
+      'STS GetCallerIdentity in eu-west-1 failed (ThrottlingException): Rate exceeded',
+    );
+  });
+
+  it('should never put a credential into its message', async () => {
+    const error = named('CredentialsProviderError', `profile ci: secret ${SECRET} and key AKIAIOSFODNN7EXAMPLE rejected`);
+    const message = await checkAwsAccess(env, failing(error)).catch((e: Error) => e.message);
+    expect(message).toContain('no AWS credentials found');
+    expect(message).not.toContain(SECRET);
+    expect(message).not.toContain('AKIAIOSFODNN7EXAMPLE');
+  });
+
+  it('should say who refuses', async () => {
+    await expect(checkAwsAccess({}, identity(), 'The sweep')).rejects.toThrow(/^The sweep refuses to run: HARNESS_AWS_ACCOUNT is not set/);
+  });
+});

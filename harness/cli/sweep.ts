@@ -1,0 +1,15 @@
+/**
+ * `npm run sweep [-- --yes]`: lists the harness's stacks in HARNESS_AWS_ACCOUNT / AWS_REGION and, with --yes,
+ * deletes the expired ones (see harness/aws/sweep.ts for what counts). The table goes to stdout, progress
+ * and errors to stderr. Exit codes: 0 done, 1 an AWS call or a deletion failed, 2 refused.
+ */
+import { awsApi } from '../aws/api.ts';
+import { runSweep } from '../aws/sweep.ts';
+
+process.exitCode = await runSweep({
+  args: process.argv.slice(2),
+  env: process.env,
+  aws: (region) => awsApi(region),
+  out: (line) => process.stdout.write(`${line}\n`),
+  err: (line) => process.stderr.write(`${line}\n`),
+});
