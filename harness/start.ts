@@ -6,9 +6,9 @@ import { redact } from './redact.ts';
 import { createRunDir, makeRunId } from './run.ts';
 import type { StartTarget, TargetContext } from './target.ts';
 
-// Loaded on demand, so the local target never loads testcontainers or the AWS CDK CLI.
-// Targets not in this build yet fail with that message instead of a module error (issues 4 and 5).
-const TARGETS: Partial<Record<TargetName, () => Promise<{ start: StartTarget }>>> = {
+// Loaded on demand, so that the local target never loads testcontainers or the AWS SDK clients it does not use.
+// A Record over every target name: the type checker refuses a target without its module.
+const TARGETS: Record<TargetName, () => Promise<{ start: StartTarget }>> = {
   local: () => import('./targets/local.ts'),
   localstack: () => import('./targets/localstack.ts'),
   endpoint: () => import('./targets/endpoint.ts'),
@@ -54,9 +54,7 @@ export async function startTarget(name: TargetName, options: StartOptions = {}):
   progress.info(`run ${runId}: target ${name}, artifacts in ${runDir}`);
   let running: RunningTarget;
   try {
-    const load = TARGETS[name];
-    if (!load) throw new Error(`The ${name} target is not part of this build yet; use HARNESS_TARGET=local.`);
-    const { start } = await load();
+    const { start } = await TARGETS[name]();
     running = await start(context);
   } catch (error) {
     if (cleanup.isClosed) await interrupted();

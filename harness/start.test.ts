@@ -1,0 +1,56 @@
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Progress } from './progress.ts';
+import { makeRunId, PROJECT_ROOT } from './run.ts';
+import { startTarget } from './start.ts';
+
+// startTarget wired to each real target module, with settings that make each stop at its first check: what a
+// user sees when something is missing, and that a failed start leaves no part behind and shows no secret.
+
+const TOKEN_LIKE = 'ls-SeCrEt12-3456-7890-abcd';
+const runIds: string[] = [];
+function options(env: NodeJS.ProcessEnv) {
+  // A real run id: run folders are pruned oldest first, so a made-up old one would be pruned at once.
+  const runId = makeRunId();
+  runIds.push(runId);
+  return { env: { PATH: process.env.PATH, ...env }, progress: new Progress({ quiet: true }), runId, handleSignals: false };
+}
+
+afterAll(async () => {
+  const { rm } = await import('node:fs/promises');
+  await Promise.all(runIds.map((id) => rm(path.join(PROJECT_ROOT, '.harness', 'runs', id), { recursive: true, force: true })));
+});
+
+describe('startTarget on each target, when what it needs is missing', () => {
+  it('localstack without a token: names the plans and how to get a token, before any Docker call', async () => {
+    const error = await startTarget('localstack', options({})).catch((e: Error) => e);
+    expect(error.message).toMatch(/^Target "localstack" failed to start: LOCALSTACK_AUTH_TOKEN is not set/);
+    expect(error.message).toMatch(/Base plan for HTTP APIs/);
+    expect(error.message).toMatch(/Ultimate plan for the EFS API/);
+    expect(error.message).toMatch(/Artifacts: .*\.harness\/runs\/\d{8}-\d{6}-[0-9a-f]{4}$/);
+  });
+
+  it('localstack with a token but no Docker engine: says so and never shows the token', async () => {
+    const error = await startTarget('localstack', options({ LOCALSTACK_AUTH_TOKEN: TOKEN_LIKE, DOCKER_HOST: 'unix:///nonexistent/docker.sock' })).catch(
+      (e: Error) => e,
+    );
+    expect(error.message).toMatch(/No Docker engine answers \(DOCKER_HOST=unix:\/\/\/nonexistent\/docker.sock\)/);
+    expect(error.message).not.toContain(TOKEN_LIKE);
+  });
+
+  it('endpoint with nothing listening: says to start it with docker compose up', async () => {
+    const error = await startTarget('endpoint', options({ HARNESS_ENDPOINT: 'http://127.0.0.1:9' })).catch((e: Error) => e);
+    expect(error.message).toMatch(/^Target "endpoint" failed to start: /);
+    expect(error.message).toMatch(/docker compose up/);
+  });
+
+  it('aws without HARNESS_AWS_ACCOUNT: says what to set, before synthesizing or deploying anything', async () => {
+    const opts = options({ AWS_REGION: 'eu-west-1' });
+    const error = await startTarget('aws', opts).catch((e: Error) => e);
+    expect(error.message).toMatch(/^Target "aws" failed to start: .*HARNESS_AWS_ACCOUNT/);
+    const runDir = path.join(PROJECT_ROOT, '.harness', 'runs', opts.runId);
+    expect(existsSync(path.join(runDir, 'cdk.out'))).toBe(false);
+    expect(readdirSync(runDir)).toEqual([]);
+  });
+});
