@@ -17,6 +17,14 @@ function options(env: NodeJS.ProcessEnv) {
   return { env: { PATH: process.env.PATH, ...env }, progress: new Progress({ quiet: true }), runId, handleSignals: false };
 }
 
+/** The error a start fails with; a start that succeeds (and is torn down) fails the test. */
+async function failure(started: ReturnType<typeof startTarget>): Promise<Error> {
+  const run = await started.catch((error: Error) => error);
+  if (run instanceof Error) return run;
+  await run.teardown();
+  throw new Error(`expected the ${run.info.target} target to fail to start, it started`);
+}
+
 afterAll(async () => {
   const { rm } = await import('node:fs/promises');
   await Promise.all(runIds.map((id) => rm(path.join(PROJECT_ROOT, '.harness', 'runs', id), { recursive: true, force: true })));
@@ -24,7 +32,7 @@ afterAll(async () => {
 
 describe('startTarget on each target, when what it needs is missing', () => {
   it('localstack without a token: names the plans and how to get a token, before any Docker call', async () => {
-    const error = await startTarget('localstack', options({})).catch((e: Error) => e);
+    const error = await failure(startTarget('localstack', options({})));
     expect(error.message).toMatch(/^Target "localstack" failed to start: LOCALSTACK_AUTH_TOKEN is not set/);
     expect(error.message).toMatch(/Base plan for HTTP APIs/);
     expect(error.message).toMatch(/Ultimate plan for the EFS API/);
@@ -32,22 +40,20 @@ describe('startTarget on each target, when what it needs is missing', () => {
   });
 
   it('localstack with a token but no Docker engine: says so and never shows the token', async () => {
-    const error = await startTarget('localstack', options({ LOCALSTACK_AUTH_TOKEN: TOKEN_LIKE, DOCKER_HOST: 'unix:///nonexistent/docker.sock' })).catch(
-      (e: Error) => e,
-    );
+    const error = await failure(startTarget('localstack', options({ LOCALSTACK_AUTH_TOKEN: TOKEN_LIKE, DOCKER_HOST: 'unix:///nonexistent/docker.sock' })));
     expect(error.message).toMatch(/No Docker engine answers \(DOCKER_HOST=unix:\/\/\/nonexistent\/docker.sock\)/);
     expect(error.message).not.toContain(TOKEN_LIKE);
   });
 
   it('endpoint with nothing listening: says to start it with docker compose up', async () => {
-    const error = await startTarget('endpoint', options({ HARNESS_ENDPOINT: 'http://127.0.0.1:9' })).catch((e: Error) => e);
+    const error = await failure(startTarget('endpoint', options({ HARNESS_ENDPOINT: 'http://127.0.0.1:9' })));
     expect(error.message).toMatch(/^Target "endpoint" failed to start: /);
     expect(error.message).toMatch(/docker compose up/);
   });
 
   it('aws without HARNESS_AWS_ACCOUNT: says what to set, before synthesizing or deploying anything', async () => {
     const opts = options({ AWS_REGION: 'eu-west-1' });
-    const error = await startTarget('aws', opts).catch((e: Error) => e);
+    const error = await failure(startTarget('aws', opts));
     expect(error.message).toMatch(/^Target "aws" failed to start: .*HARNESS_AWS_ACCOUNT/);
     const runDir = path.join(PROJECT_ROOT, '.harness', 'runs', opts.runId);
     expect(existsSync(path.join(runDir, 'cdk.out'))).toBe(false);
