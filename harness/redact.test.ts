@@ -21,4 +21,11 @@ describe('redact', () => {
   it("should leave LocalStack's well-known dummy keys readable", () => {
     expect(redact('AWS_ACCESS_KEY_ID is test', { AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' })).toBe('AWS_ACCESS_KEY_ID is test');
   });
+
+  it('should leave placeholders and references in help text readable, and still mask the value after them', () => {
+    expect(redact('then: export LOCALSTACK_AUTH_TOKEN=<token> (or .env)', {})).toBe('then: export LOCALSTACK_AUTH_TOKEN=<token> (or .env)');
+    expect(redact('LOCALSTACK_AUTH_TOKEN: ${LOCALSTACK_AUTH_TOKEN:?set it}', {})).toBe('LOCALSTACK_AUTH_TOKEN: ${LOCALSTACK_AUTH_TOKEN:?set it}');
+    expect(redact('LOCALSTACK_AUTH_TOKEN=real-value-123', {})).toBe('LOCALSTACK_AUTH_TOKEN=***');
+  });
 });
+

@@ -19,7 +19,9 @@ const MASK = '***';
 const SECRET_PATTERNS: readonly (readonly [RegExp, string])[] = [
   [/\bls-[A-Za-z0-9]{4,}-[A-Za-z0-9-]{8,}\b/g, MASK], // LocalStack auth tokens
   [/\b(?:AKIA|ASIA)[A-Z0-9]{16}\b/g, MASK], // AWS access key ids
-  [/\b((?:LOCALSTACK_AUTH_TOKEN|LOCALSTACK_API_KEY|AWS_SECRET_ACCESS_KEY|AWS_SESSION_TOKEN)"?\s*[=:]\s*"?)[^\s"',}]+/g, `$1${MASK}`],
+  // Values only: a placeholder in help text (`=<token>`), a reference (`${...}`) or a compose default/error
+  // (`:-…`, `:?…`) stays readable.
+  [/\b((?:LOCALSTACK_AUTH_TOKEN|LOCALSTACK_API_KEY|AWS_SECRET_ACCESS_KEY|AWS_SESSION_TOKEN)"?\s*[=:]\s*"?)(?![<$*?-])[^\s"',}]+/g, `$1${MASK}`],
 ];
 
 /** Secret values present in `env` (values shorter than 8 characters, such as LocalStack's `test` keys, are no secrets and would mask ordinary words). */

@@ -1,9 +1,9 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Progress } from './progress.ts';
 import { makeRunId, PROJECT_ROOT } from './run.ts';
-import { startTarget } from './start.ts';
+import { START_ERROR_FILE, startTarget } from './start.ts';
 
 // startTarget wired to each real target module, with settings that make each stop at its first check: what a
 // user sees when something is missing, and that a failed start leaves no part behind and shows no secret.
@@ -36,13 +36,19 @@ describe('startTarget on each target, when what it needs is missing', () => {
     expect(error.message).toMatch(/^Target "localstack" failed to start: LOCALSTACK_AUTH_TOKEN is not set/);
     expect(error.message).toMatch(/Base plan for HTTP APIs/);
     expect(error.message).toMatch(/Ultimate plan for the EFS API/);
-    expect(error.message).toMatch(/Artifacts: .*\.harness\/runs\/\d{8}-\d{6}-[0-9a-f]{4}$/);
+    expect(error.message).toMatch(/Artifacts: .*\.harness\/runs\/\d{8}-\d{6}-[0-9a-f]{4} \(the full error: start-error.txt\)$/);
   });
 
   it('localstack with a token but no Docker engine: says so and never shows the token', async () => {
     const error = await failure(startTarget('localstack', options({ LOCALSTACK_AUTH_TOKEN: TOKEN_LIKE, DOCKER_HOST: 'unix:///nonexistent/docker.sock' })));
     expect(error.message).toMatch(/No Docker engine answers \(DOCKER_HOST=unix:\/\/\/nonexistent\/docker.sock\)/);
     expect(error.message).not.toContain(TOKEN_LIKE);
+    // Vitest prints causes as they are: none is attached; the full error is in the run folder, redacted.
+    expect(error.cause).toBeUndefined();
+    const runDir = /Artifacts: (\S+)/.exec(error.message)![1]!;
+    const full = readFileSync(path.join(runDir, START_ERROR_FILE), 'utf8');
+    expect(full).toMatch(/No Docker engine answers[\s\S]*at startLocalstack/);
+    expect(full).not.toContain(TOKEN_LIKE);
   });
 
   it('endpoint with nothing listening: says to start it with docker compose up', async () => {
@@ -57,6 +63,6 @@ describe('startTarget on each target, when what it needs is missing', () => {
     expect(error.message).toMatch(/^Target "aws" failed to start: .*HARNESS_AWS_ACCOUNT/);
     const runDir = path.join(PROJECT_ROOT, '.harness', 'runs', opts.runId);
     expect(existsSync(path.join(runDir, 'cdk.out'))).toBe(false);
-    expect(readdirSync(runDir)).toEqual([]);
+    expect(readdirSync(runDir)).toEqual([START_ERROR_FILE]);
   });
 });

@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { type PatternModel, type SynthOptions, synthesize } from './assembly.ts';
 import { Cleanup, cleanupOnSignals } from './cleanup.ts';
 import type { RunningTarget, TargetName } from './environment.ts';
@@ -60,9 +62,13 @@ export async function startTarget(name: TargetName, options: StartOptions = {}):
     if (cleanup.isClosed) await interrupted();
     const cleanupErrors = await progress.phase('clean up after failed start', () => cleanup.run());
     stopHandlingSignals();
-    const message = redact((error as Error).message ?? String(error));
-    const suffix = cleanupErrors.length > 0 ? `\nCleanup also failed:\n${cleanupErrors.map((e) => `  - ${e.message}`).join('\n')}` : '';
-    throw new Error(`Target "${name}" failed to start: ${message}${suffix}\nArtifacts: ${runDir}`, { cause: error });
+    const clean = (text: string) => redact(text, { ...process.env, ...env });
+    const message = clean((error as Error).message ?? String(error));
+    const suffix = cleanupErrors.length > 0 ? `\nCleanup also failed:\n${cleanupErrors.map((e) => `  - ${clean(e.message)}`).join('\n')}` : '';
+    // The whole error with its causes goes to the run folder, redacted. It is not attached as `cause`: vitest
+    // and Node print causes as they are, and a cause may hold what redact removed from the message.
+    writeFileSync(path.join(runDir, START_ERROR_FILE), `${clean(describeError(error))}\n`);
+    throw new Error(`Target "${name}" failed to start: ${message}${suffix}\nArtifacts: ${runDir} (the full error: ${START_ERROR_FILE})`);
   }
   // Interrupted while starting: the signal handler is removing everything and exits; never report ready.
   if (cleanup.isClosed) await interrupted();
@@ -89,4 +95,16 @@ export async function startTarget(name: TargetName, options: StartOptions = {}):
 /** Waits for the exit that the interrupt handler (cleanupOnSignals) is about to make. */
 function interrupted(): Promise<never> {
   return new Promise(() => {});
+}
+
+/** In the run folder when a target fails to start: the error's stack and its causes, redacted. */
+export const START_ERROR_FILE = 'start-error.txt';
+
+function describeError(error: unknown): string {
+  const parts: string[] = [];
+  for (let current: unknown = error, depth = 0; current !== undefined && depth < 10; depth++) {
+    parts.push(current instanceof Error ? (current.stack ?? `${current.name}: ${current.message}`) : String(current));
+    current = current instanceof Error ? current.cause : undefined;
+  }
+  return parts.join('\nCaused by: ');
 }

@@ -27,4 +27,10 @@ describe('summarize', () => {
     expect(text).toContain('✗ messages should store');
     expect(text).toContain('- faults the function crashes (skipped: the aws target cannot inject function-crash)');
   });
+
+  it('should say that no scenario ran, and why, when the target did not start', () => {
+    const text = summarize({ numTotalTests: 0, numPassedTests: 0, numFailedTests: 0, numPendingTests: 0, testResults: [] }, 'localstack');
+    expect(text).toContain('0 passed, 0 failed, 0 skipped (0 in all)');
+    expect(text).toContain('No scenario ran: the localstack target did not start.');
+  });
 });

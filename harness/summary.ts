@@ -22,6 +22,11 @@ export function summarize(report: VitestJsonReport, target: string): string {
     `Scenario summary — target: ${target}`,
     `  ${report.numPassedTests} passed, ${report.numFailedTests} failed, ${skipped.length} skipped (${report.numTotalTests} in all)`,
   ];
+  if (report.numTotalTests === 0) {
+    // Global setup (the target's start) failed before any file ran: vitest then reports no tests at all.
+    lines.push(`  No scenario ran: the ${target} target did not start. Its error is above ("Target "${target}" failed to start: …"),`);
+    lines.push('  with the run folder it names.');
+  }
   if (failed.length > 0) lines.push('  Failed:', ...failed.map((t) => `    ✗ ${t.fullName}`));
   if (skipped.length > 0) lines.push('  Skipped:', ...skipped.map((t) => `    - ${t.fullName}`));
   return lines.join('\n');

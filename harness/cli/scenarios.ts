@@ -14,10 +14,9 @@ const reportsDir = path.join(PROJECT_ROOT, '.harness', 'reports');
 mkdirSync(reportsDir, { recursive: true });
 
 let target: string;
+let reason: string;
 try {
-  const choice = await selectTarget(process.env);
-  target = choice.target;
-  process.stderr.write(`scenarios target: ${choice.target} (${choice.reason})\n`);
+  ({ target, reason } = await selectTarget(process.env));
 } catch (error) {
   process.stderr.write(`${(error as Error).message}\n`);
   process.exit(2);
@@ -36,7 +35,8 @@ const args = [
 ];
 const vitest = spawn(path.join(PROJECT_ROOT, 'node_modules', '.bin', 'vitest'), args, {
   cwd: PROJECT_ROOT,
-  env: { ...process.env, HARNESS_TARGET: target },
+  // Global setup prints the choice; it gets the reason too, since HARNESS_TARGET is now set whatever chose it.
+  env: { ...process.env, HARNESS_TARGET: target, HARNESS_TARGET_REASON: reason },
   stdio: 'inherit',
 });
 // Ctrl-C reaches vitest through the terminal's process group; don't die before it has cleaned up.

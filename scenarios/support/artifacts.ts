@@ -53,6 +53,7 @@ function runIndex(runDir: string): string {
     'destroy.log': 'cdk destroy output (written at teardown)',
     'outputs.json': 'stack outputs',
     'localstack.log': 'LocalStack container log lines',
+    'start-error.txt': 'why the target failed to start (stack and causes)',
   };
   const present = existsSync(runDir) ? readdirSync(runDir) : [];
   return present.map((name) => `${path.join(runDir, name)}\t${known[name] ?? ''}`).join('\n');

@@ -14,7 +14,8 @@ declare module 'vitest' {
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const progress = new Progress();
   const choice = await selectTarget(process.env);
-  progress.info(`scenarios target: ${choice.target} (${choice.reason})`);
+  // `npm run scenarios` chose before vitest started and says why; a direct `vitest` run chooses here.
+  progress.info(`scenarios target: ${choice.target} (${process.env.HARNESS_TARGET_REASON || choice.reason})`);
   const run = await startTarget(choice.target, { progress });
   project.provide('environment', run.info);
   progress.info(`API ${run.info.apiUrl}${run.info.efsDir ? `, EFS folder ${run.info.efsDir}` : ''}`);
