@@ -110,7 +110,8 @@ async function localLogs(controlUrl: string, functionName: string): Promise<stri
   return ((await res.json()) as { lines: string[] }).lines;
 }
 
-async function cloudWatchLogs(logs: CloudWatchLogsClient, functionName: string): Promise<string[]> {
+/** A function's log lines of the last 15 minutes, oldest first (CloudWatch Logs on AWS and in LocalStack). */
+export async function cloudWatchLogs(logs: Pick<CloudWatchLogsClient, 'send'>, functionName: string): Promise<string[]> {
   const lines: string[] = [];
   let nextToken: string | undefined;
   // The last 15 minutes are plenty for a test run and keep the call bounded.

@@ -60,9 +60,8 @@ export function sdkClients(region: string): AwsClients {
 
 export function awsApi(region: string, clients: AwsClients = sdkClients(region)): AwsApi {
   const { sts, cloudFormation: cfn, lambda } = clients;
-  // The waiters are typed for the full clients but only ever call `send`.
+  // The waiter is typed for the full client but only ever calls `send`.
   const cfnClient = cfn as CloudFormationClient;
-  const lambdaClient = lambda as LambdaClient;
 
   const stack = async (stackName: string): Promise<StackSummary | undefined> => {
     try {
@@ -134,19 +133,31 @@ export function awsApi(region: string, clients: AwsClients = sdkClients(region))
       }
     },
 
-    waitFunctionActive: async (functionName, maxWaitSeconds) => {
-      try {
-        await waitUntilFunctionActiveV2({ client: lambdaClient, maxWaitTime: maxWaitSeconds, minDelay: 5, maxDelay: 30 }, { FunctionName: functionName });
-        return { ok: true };
-      } catch (error) {
-        const detail = await lambda
-          .send(new GetFunctionCommand({ FunctionName: functionName }))
-          .then(({ Configuration: c }) => `State ${c?.State ?? 'unknown'}${c?.StateReasonCode ? ` (${c.StateReasonCode})` : ''}${c?.StateReason ? `: ${c.StateReason}` : ''}`)
-          .catch((e: Error) => `GetFunction failed: ${e.name}: ${e.message}`);
-        return { ok: false, timedOut: (error as Error).name === 'TimeoutError', detail };
-      }
-    },
+    waitFunctionActive: (functionName, maxWaitSeconds) => waitUntilActive(lambda, functionName, { maxWaitSeconds, minDelay: 5, maxDelay: 30 }),
   };
+}
+
+/**
+ * Waits until the function is `Active` with Lambda's own waiter, and when it is not, says what Lambda last
+ * reported (the waiter's error is a JSON dump). Shared with the LocalStack targets (localstack/emulator-api.ts).
+ */
+export async function waitUntilActive(
+  lambda: Pick<LambdaClient, 'send'>,
+  functionName: string,
+  wait: { readonly maxWaitSeconds: number; readonly minDelay: number; readonly maxDelay: number },
+): Promise<WaitOutcome> {
+  try {
+    // The waiter is typed for the full client but only ever calls `send`.
+    const client = lambda as LambdaClient;
+    await waitUntilFunctionActiveV2({ client, maxWaitTime: wait.maxWaitSeconds, minDelay: wait.minDelay, maxDelay: wait.maxDelay }, { FunctionName: functionName });
+    return { ok: true };
+  } catch (error) {
+    const detail = await lambda
+      .send(new GetFunctionCommand({ FunctionName: functionName }))
+      .then(({ Configuration: c }) => `State ${c?.State ?? 'unknown'}${c?.StateReasonCode ? ` (${c.StateReasonCode})` : ''}${c?.StateReason ? `: ${c.StateReason}` : ''}`)
+      .catch((e: Error) => `GetFunction failed: ${e.name}: ${e.message}`);
+    return { ok: false, timedOut: (error as Error).name === 'TimeoutError', detail };
+  }
 }
 
 function summary(s: {

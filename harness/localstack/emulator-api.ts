@@ -1,6 +1,8 @@
 import { CloudFormationClient, DescribeStackEventsCommand, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { GetFunctionCommand, LambdaClient, waitUntilFunctionActiveV2 } from '@aws-sdk/client-lambda';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { GetFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { waitUntilActive } from '../aws/api.ts';
+import { cloudWatchLogs } from '../connect.ts';
 
 /**
  * The few calls the deploy flow makes to the emulator, behind one small interface so that the flow is
@@ -73,10 +75,7 @@ export function emulatorApi(endpoint: string, region: string): EmulatorApi {
     },
     functionLogs: async (functionName, limit) => {
       try {
-        const page = await logs.send(
-          new FilterLogEventsCommand({ logGroupName: `/aws/lambda/${functionName}`, startTime: Date.now() - 15 * 60_000 }),
-        );
-        return (page.events ?? []).map((e) => (e.message ?? '').trimEnd()).slice(-limit);
+        return (await cloudWatchLogs(logs, functionName)).slice(-limit);
       } catch (error) {
         if ((error as Error).name === 'ResourceNotFoundException') return [];
         throw error;
@@ -103,13 +102,8 @@ export function emulatorApi(endpoint: string, region: string): EmulatorApi {
       }
     },
     waitFunctionActive: async (functionName, maxWaitSeconds) => {
-      try {
-        await waitUntilFunctionActiveV2({ client: lambda, maxWaitTime: maxWaitSeconds, minDelay: 1, maxDelay: 5 }, { FunctionName: functionName });
-      } catch (error) {
-        const { Configuration: c } = await lambda.send(new GetFunctionCommand({ FunctionName: functionName })).catch(() => ({ Configuration: undefined }));
-        const state = c ? `state ${c.State}${c.StateReason ? ` (${c.StateReasonCode}: ${c.StateReason})` : ''}` : 'state unknown';
-        throw new Error(`Function ${functionName} did not become Active within ${maxWaitSeconds} s: ${state}.`, { cause: error });
-      }
+      const outcome = await waitUntilActive(lambda, functionName, { maxWaitSeconds, minDelay: 1, maxDelay: 5 });
+      if (!outcome.ok) throw new Error(`Function ${functionName} did not become Active within ${maxWaitSeconds} s: ${outcome.detail}.`);
     },
   };
 }
