@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { LineSplitter } from './lines.ts';
 import { redact } from './redact.ts';
 import { PROJECT_ROOT } from './run.ts';
 
@@ -157,7 +158,7 @@ export function runCdk(cmd: CdkCommand, options: RunCdkOptions = {}): Promise<st
     const child = spawn(cmd.command, [...cmd.args], { env: cmd.env, stdio: ['ignore', 'pipe', 'pipe'], detached: posix });
 
     const emit = (raw: string) => {
-      const line = clean(raw.replace(/\r$/, ''));
+      const line = clean(raw);
       lines.push(line);
       tail.push(line);
       if (tail.length > TAIL_LINES) tail.shift();
@@ -165,17 +166,10 @@ export function runCdk(cmd: CdkCommand, options: RunCdkOptions = {}): Promise<st
       options.onLine?.(line);
     };
     for (const stream of [child.stdout, child.stderr]) {
-      let pending = '';
+      const lines = new LineSplitter(emit);
       stream.setEncoding('utf8');
-      stream.on('data', (chunk: string) => {
-        const parts = (pending + chunk).split('\n');
-        pending = parts.pop() ?? '';
-        for (const part of parts) emit(part);
-      });
-      stream.on('end', () => {
-        if (pending) emit(pending);
-        pending = '';
-      });
+      stream.on('data', (chunk: string) => lines.push(chunk));
+      stream.on('end', () => lines.end());
     }
 
     let killTimer: NodeJS.Timeout | undefined;

@@ -1,5 +1,6 @@
 import { appendFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
+import { LineSplitter } from '../lines.ts';
 import { redact } from '../redact.ts';
 
 /**
@@ -8,7 +9,7 @@ import { redact } from '../redact.ts';
  */
 export class ContainerLog {
   private readonly recent: string[] = [];
-  private pending = '';
+  private readonly lines = new LineSplitter((line) => this.line(line));
   private readonly file: string;
   private readonly env: NodeJS.ProcessEnv;
   private readonly keep: number;
@@ -24,25 +25,18 @@ export class ContainerLog {
   follow(stream: Readable): void {
     stream.setEncoding('utf8');
     stream.on('data', (chunk: string) => this.write(chunk));
-    stream.on('end', () => this.flush());
+    stream.on('end', () => this.lines.end());
     // A log stream that breaks must not crash the run; the file says so.
     stream.on('error', (error: Error) => this.line(`(container log stream failed: ${error.message})`));
   }
 
   write(chunk: string): void {
-    const parts = (this.pending + chunk).split('\n');
-    this.pending = parts.pop() ?? '';
-    for (const part of parts) this.line(part.replace(/\r$/, ''));
+    this.lines.push(chunk);
   }
 
   /** The latest lines, oldest first. */
   tail(count: number): string[] {
     return this.recent.slice(-count);
-  }
-
-  private flush(): void {
-    if (this.pending) this.line(this.pending);
-    this.pending = '';
   }
 
   private line(raw: string): void {
