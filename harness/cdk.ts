@@ -147,7 +147,9 @@ const KILL_GRACE_MS = 5_000;
  */
 export function runCdk(cmd: CdkCommand, options: RunCdkOptions = {}): Promise<string> {
   const label = `${path.basename(cmd.args[0] ?? cmd.command)} ${cmd.args[1] ?? ''}`.trim();
-  const clean = (text: string) => redact(text, { ...process.env, ...cmd.env });
+  // Merged once, not per line: the secrets of this process and of the child's environment.
+  const secrets = { ...process.env, ...cmd.env };
+  const clean = (text: string) => redact(text, secrets);
   if (options.signal?.aborted) return Promise.reject(new CdkError(`\`${label}\` was not started: aborted.`, null, []));
 
   return new Promise((resolve, reject) => {
