@@ -46,7 +46,7 @@ export function substitute(template: string, lookup: Lookup): string {
     try {
       return replace(match, lookup);
     } catch (error) {
-      // compose-go fills in the whole template for an invalid one found in a nested default.
+      // compose-go names the template the invalid `${` was found in (a nested default's, when it was there).
       if (error instanceof InvalidTemplateError && error.template === '') throw new InvalidTemplateError(template);
       throw error;
     }
