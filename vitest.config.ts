@@ -14,6 +14,9 @@ export default defineConfig({
           include: ['infra/**/*.test.ts', 'handler/**/*.test.ts', 'harness/**/*.test.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
+          // @actions/workflow-parser imports its JSON schema without `with { type: 'json' }`, which Node refuses
+          // (actions/languageservices#387): let Vite load that package instead.
+          server: { deps: { inline: ['@actions/workflow-parser'] } },
         },
       },
       {
