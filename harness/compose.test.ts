@@ -12,6 +12,11 @@ import { PROJECT_ROOT } from './run.ts';
 // docker-compose.yml cannot run here (no registry, no token, no Compose v2): these tests check what it would do,
 // reading the mount path and access point root from the synthesized template so that the file cannot drift from
 // infra, and running its shell commands (the token check, the deployer's install guard) in a sandbox.
+// Compose behaviour encoded here was read in compose-spec/compose-go at e70e961c (2026-07-21): template/template.go
+// (interpolation forms), loader/loader.go (the whole file interpolated before profiles, for every command),
+// format/volume.go (short-syntax binds create a missing host path); and docker/compose at f7297942 (2026-08-20):
+// pkg/compose/create.go (such binds use the legacy Binds API, so the daemon creates the path, as root),
+// pkg/compose/run.go startDependencies (`run` starts every dependency again).
 
 /** A long-syntax volume (https://docs.docker.com/reference/compose-file/services/#volumes). */
 interface LongVolume {
