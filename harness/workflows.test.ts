@@ -81,9 +81,24 @@ describe('ci.yml', () => {
 
     const job = ci.jobs['scenarios-localstack']!;
     expect(job.needs).toContain('localstack-token');
-    expect(job.if).toBe("needs.localstack-token.outputs.present == 'true'");
-    expect(job.env).toMatchObject({ HARNESS_TARGET: 'localstack', LOCALSTACK_AUTH_TOKEN: '${{ secrets.LOCALSTACK_AUTH_TOKEN }}' });
+    expect(job.if).toContain("needs.localstack-token.outputs.present == 'true'");
+    expect(job.env).toEqual({ HARNESS_TARGET: 'localstack' });
     expect(runs(job)).toContain('npm run scenarios');
+  });
+
+  it('should give the LocalStack token to the step that runs the scenarios, and to no install', () => {
+    const job = ci.jobs['scenarios-localstack']!;
+    const withToken = job.steps.filter((s) => JSON.stringify(s).includes('secrets.LOCALSTACK_AUTH_TOKEN'));
+    expect(withToken.map((s) => s.run)).toEqual(['npm run scenarios']);
+    expect(withToken[0]?.env).toEqual({ LOCALSTACK_AUTH_TOKEN: '${{ secrets.LOCALSTACK_AUTH_TOKEN }}' });
+    expect(JSON.stringify(job.env ?? {})).not.toContain('secrets.');
+  });
+
+  it('should spend one LocalStack activation per commit: on push, not again for the pull request', () => {
+    // A same-repository pull request's commit triggers both events; only `push` runs the LocalStack jobs.
+    for (const name of ['localstack-token', 'scenarios-localstack']) {
+      expect(ci.jobs[name]!.if, name).toMatch(/^github\.event_name == 'push'(?: && |$)/);
+    }
   });
 
   it('should upload the run folders and JUnit XML when the LocalStack scenarios fail', () => {

@@ -12,11 +12,13 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Agent, request } from 'undici';
 import { readModel } from '../assembly.ts';
+import { loadProjectEnv } from '../dotenv.ts';
 import { toEvent } from '../local/http-api.ts';
 import { Progress } from '../progress.ts';
 import { PROJECT_ROOT } from '../run.ts';
 import { startTarget } from '../start.ts';
 
+loadProjectEnv();
 const { values } = parseArgs({ options: { requests: { type: 'string', default: '1000' } } });
 const REQUESTS = Number(values.requests);
 const WARMUP = 50;

@@ -3,16 +3,20 @@
  * HARNESS_ENDPOINT (or keeps the stack when it was deployed from the same template), prints the API URL and
  * exits 0. Starts nothing and leaves everything running: docker compose's one-shot deployer runs this.
  * With --json, stdout gets exactly one line {"target","apiUrl","efsDir","stackName"}; progress goes to stderr.
- * HARNESS_PUBLIC_ENDPOINT, when set, is the emulator's URL as the reader reaches it (compose's deployer deploys
- * through http://localstack:4566, which resolves only inside compose): the printed API URL uses it.
+ * HARNESS_PUBLIC_ENDPOINT and HARNESS_PUBLIC_EFS_DIR, when set, are the emulator's URL and the EFS folder as the
+ * reader reaches them on the host (compose's deployer deploys through http://localstack:4566 and sees the folder
+ * at /project/.efs): the printed lines use them, quoted for a shell (harness/paste.ts).
  */
 import { parseArgs } from 'node:util';
 import { synthesize } from '../assembly.ts';
+import { loadProjectEnv } from '../dotenv.ts';
+import { hostView, pasteableLines } from '../paste.ts';
 import { Progress } from '../progress.ts';
 import { redact } from '../redact.ts';
 import { createRunDir, makeRunId } from '../run.ts';
 import { deployToEndpoint } from '../targets/endpoint.ts';
 
+loadProjectEnv();
 const { values } = parseArgs({ options: { target: { type: 'string', default: 'endpoint' }, json: { type: 'boolean', default: false } } });
 
 try {
@@ -24,15 +28,11 @@ try {
   const progress = new Progress();
   progress.info(`deploy ${runId}: artifacts in ${runDir}`);
   const { info, stackName } = await deployToEndpoint({ runId, runDir, env: process.env, progress, synth: synthesize });
-  const publicEndpoint = process.env.HARNESS_PUBLIC_ENDPOINT?.trim().replace(/\/+$/, '');
-  const apiUrl = publicEndpoint && info.awsEndpoint ? publicEndpoint + info.apiUrl.slice(info.awsEndpoint.length) : info.apiUrl;
+  const view = hostView(info, process.env);
   if (values.json) {
-    process.stdout.write(`${JSON.stringify({ target: info.target, apiUrl, efsDir: info.efsDir, stackName })}\n`);
+    process.stdout.write(`${JSON.stringify({ target: info.target, apiUrl: view.apiUrl, efsDir: view.efsDir, stackName })}\n`);
   } else {
-    process.stdout.write(`Stack:      ${stackName}\n`);
-    process.stdout.write(`API:        ${apiUrl}\n`);
-    process.stdout.write(`Greeting:   ${apiUrl}/myHelloVPCLambda\n`);
-    process.stdout.write(`EFS folder: ${info.efsDir}  (what the function sees at ${info.mountPath})\n`);
+    process.stdout.write([`Stack:      ${stackName}`, ...pasteableLines(view, info.mountPath)].map((line) => `${line}\n`).join(''));
   }
 } catch (error) {
   process.stderr.write(`${redact((error as Error).message)}\n`);

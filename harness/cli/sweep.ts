@@ -5,7 +5,9 @@
  */
 import { awsApi } from '../aws/api.ts';
 import { runSweep } from '../aws/sweep.ts';
+import { loadProjectEnv } from '../dotenv.ts';
 
+loadProjectEnv();
 process.exitCode = await runSweep({
   args: process.argv.slice(2),
   env: process.env,

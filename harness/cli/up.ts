@@ -4,9 +4,12 @@
  * {"target":…,"apiUrl":…,"efsDir":…} (efsDir absent on aws); progress goes to stderr.
  */
 import { parseArgs } from 'node:util';
+import { loadProjectEnv } from '../dotenv.ts';
+import { pasteableLines } from '../paste.ts';
 import { selectTarget } from '../select.ts';
 import { startTarget } from '../start.ts';
 
+loadProjectEnv();
 const { values } = parseArgs({ options: { target: { type: 'string' }, json: { type: 'boolean', default: false } } });
 const env = values.target ? { ...process.env, HARNESS_TARGET: values.target } : process.env;
 
@@ -19,9 +22,7 @@ try {
   if (values.json) {
     process.stdout.write(`${JSON.stringify({ target, apiUrl, ...(efsDir ? { efsDir } : {}) })}\n`);
   } else {
-    process.stdout.write(`API:        ${apiUrl}\n`);
-    process.stdout.write(`Greeting:   ${apiUrl}/myHelloVPCLambda\n`);
-    if (efsDir) process.stdout.write(`EFS folder: ${efsDir}  (what the function sees at ${run.info.mountPath})\n`);
+    for (const line of pasteableLines({ apiUrl, efsDir }, run.info.mountPath)) process.stdout.write(`${line}\n`);
     process.stdout.write('Up. Press Ctrl-C to tear everything down.\n');
   }
   // Stay up until a signal: on targets with nothing local (aws) no server keeps the event loop alive.

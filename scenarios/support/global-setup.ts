@@ -1,4 +1,5 @@
 import type { TestProject } from 'vitest/node';
+import { loadProjectEnv } from '../../harness/dotenv.ts';
 import type { EnvironmentInfo } from '../../harness/environment.ts';
 import { Progress } from '../../harness/progress.ts';
 import { selectTarget } from '../../harness/select.ts';
@@ -13,6 +14,8 @@ declare module 'vitest' {
 /** Starts the selected target once for all scenario files and tears it down after the last one. */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const progress = new Progress();
+  // A direct `vitest` run gets .env here; under `npm run scenarios` the CLI already loaded it (the shell wins).
+  loadProjectEnv((line) => progress.info(line));
   const choice = await selectTarget(process.env);
   // `npm run scenarios` chose before vitest started and says why; a direct `vitest` run chooses here.
   progress.info(`scenarios target: ${choice.target} (${process.env.HARNESS_TARGET_REASON || choice.reason})`);
