@@ -22,15 +22,23 @@ describe('docker-compose.yml against the Compose Specification schema', () => {
   });
 
   it("should build the EFS folder from the project's PWD when .env.example leaves HARNESS_EFS_DIR empty", () => {
-    const services = loadCompose(composeText, withToken).services as Record<string, { volumes?: string[]; environment?: Record<string, string> }>;
-    expect(services.deployer?.volumes).toContain(`${PROJECT_ROOT}/.efs:/project/.efs`);
+    type Volume = string | { type?: string; source?: string; target?: string; bind?: { create_host_path?: boolean } };
+    const services = loadCompose(composeText, withToken).services as Record<string, { volumes?: Volume[]; environment?: Record<string, string> }>;
+    expect(services.deployer?.volumes).toContainEqual({
+      type: 'bind',
+      source: `${PROJECT_ROOT}/.efs`,
+      target: '/project/.efs',
+      bind: { create_host_path: false },
+    });
     expect(services.localstack?.environment?.LAMBDA_DOCKER_FLAGS).toBe(`-v "${PROJECT_ROOT}/.efs/lambda:/mnt/msg"`);
   });
 
-  it('should stop without a token, with the hint the file gives', () => {
-    expect(() => loadCompose(composeText, projectEnvironment())).toThrow(
-      'error while interpolating services.localstack.environment.LOCALSTACK_AUTH_TOKEN: required variable LOCALSTACK_AUTH_TOKEN is missing a value: set LOCALSTACK_AUTH_TOKEN (see README)',
-    );
+  it('should load without a token, so that `docker compose down -v` works, and tell only auth-token that it is missing', () => {
+    const services = loadCompose(composeText, projectEnvironment()).services as Record<string, { environment?: Record<string, string> }>;
+    expect(services['auth-token']?.environment?.LOCALSTACK_AUTH_TOKEN_SET).toBe('');
+    expect(services.localstack?.environment?.LOCALSTACK_AUTH_TOKEN).toBe('');
+    const withTokenServices = loadCompose(composeText, withToken).services as Record<string, { environment?: Record<string, string> }>;
+    expect(withTokenServices['auth-token']?.environment?.LOCALSTACK_AUTH_TOKEN_SET).toBe('yes');
   });
 
   it('should reject a misspelled key, naming the service and the key', () => {
