@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { CallerIdentity } from '../aws/guard.ts';
@@ -78,6 +78,8 @@ export interface DoctorDeps {
   readonly nodeVersion: string;
   readonly projectRoot: string;
   readonly exists: (file: string) => boolean;
+  /** Whether a Docker daemon runs in this machine or container itself (Docker-in-Docker is local). */
+  readonly daemonRunsHere: () => boolean;
   readonly pingDocker: (target: DockerSocketCandidate, timeoutMs: number) => Promise<DockerPing>;
   readonly probeEmulator: typeof probeEmulator;
   /** What `docker compose version` printed, or rejects with the reason. */
@@ -92,6 +94,17 @@ export const DEFAULT_DEPS: DoctorDeps = {
   nodeVersion: process.version,
   projectRoot: PROJECT_ROOT,
   exists: existsSync,
+  daemonRunsHere: () => {
+    const comm = (pid: string) => {
+      try {
+        return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+      } catch {
+        return ''; // the process ended while we looked
+      }
+    };
+    // No /proc (macOS, Windows): no container markers there either, so the answer does not matter.
+    return existsSync('/proc') && readdirSync('/proc').some((pid) => /^\d+$/.test(pid) && comm(pid) === 'dockerd');
+  },
   pingDocker,
   probeEmulator,
   composeVersion: (timeoutMs) =>
@@ -130,7 +143,10 @@ export const CONTAINER_MARKERS = ['/.dockerenv', '/run/.containerenv'] as const;
  * container and reaches the host's engine through a socket). Only on a local engine does a bind-mount source
  * mean the folder this process sees.
  */
-export function dockerPlacement(env: NodeJS.ProcessEnv, exists: (file: string) => boolean): { placement: DockerPlacement; why: string } {
+export function dockerPlacement(
+  env: NodeJS.ProcessEnv,
+  { exists, daemonRunsHere }: Pick<DoctorDeps, 'exists' | 'daemonRunsHere'>,
+): { placement: DockerPlacement; why: string } {
   const host = env.DOCKER_HOST?.trim();
   if (host && !host.startsWith('unix://')) {
     const hostname = /^[a-z]+:\/\/\[?([^\]/:]+)/.exec(host)?.[1] ?? '';
@@ -139,6 +155,7 @@ export function dockerPlacement(env: NodeJS.ProcessEnv, exists: (file: string) =
     }
   }
   const marker = CONTAINER_MARKERS.find((file) => exists(file));
+  if (marker && daemonRunsHere()) return { placement: 'local', why: `dockerd runs in this container (${marker} exists): Docker-in-Docker` };
   if (marker) {
     return { placement: 'docker-outside-of-docker', why: `this process runs in a container (${marker} exists), so the engine it reaches runs outside it` };
   }
@@ -146,7 +163,7 @@ export function dockerPlacement(env: NodeJS.ProcessEnv, exists: (file: string) =
 }
 
 async function checkDocker(env: NodeJS.ProcessEnv, deps: DoctorDeps): Promise<DockerFacts> {
-  const { placement, why } = dockerPlacement(env, deps.exists);
+  const { placement, why } = dockerPlacement(env, deps);
   const candidates = dockerSocketCandidates(env);
   // Asked at once, so that two silent sockets cost one bound, not two; the first that answers (in order) wins.
   const pings = await Promise.all(
@@ -165,7 +182,7 @@ async function checkDocker(env: NodeJS.ProcessEnv, deps: DoctorDeps): Promise<Do
     return { ok: true, tried: [{ where: answered.where, answer: 'answers' }], engine, placement, placementWhy: why };
   }
   const tried = pings.map(({ where, ping }) => ({ where, answer: ping.ok ? 'answers' : ping.detail }));
-  if (candidates.length === 0) tried.push({ where: '/var/run/docker.sock, ~/.docker/run/docker.sock', answer: 'no such socket (and DOCKER_HOST is unset)' });
+  if (candidates.length === 0) tried.push({ where: '/var/run/docker.sock or ~/.docker/run/docker.sock', answer: 'no such socket, and DOCKER_HOST is unset' });
   return { ok: false, tried, placement, placementWhy: why };
 }
 

@@ -58,6 +58,7 @@ function deps(overrides: Partial<DoctorDeps> = {}): DoctorDeps {
     nodeVersion: 'v24.21.0',
     projectRoot: PROJECT_ROOT,
     exists: (file) => file.includes('node_modules'),
+    daemonRunsHere: () => false,
     pingDocker: async () => DOCKER_ANSWERS,
     probeEmulator: emulatorAnswering('localstack', LOCALSTACK_ALL),
     composeVersion: async () => COMPOSE_V2,
@@ -149,7 +150,7 @@ describe('npm run doctor: verdicts', () => {
     expect(row('localstack').ready).toBe(true);
     expect(row('localstack').warning).toContain('Docker is outside this container (Docker-outside-of-Docker): this process runs in a container (/.dockerenv exists)');
     expect(row('localstack').warning).toContain('Set HARNESS_EFS_BRIDGE=volume');
-    expect(text).toContain('Docker-outside-of-Docker (this process runs in a container (/.dockerenv exists)');
+    expect(text).toMatch(/-- {2}Docker location\s+Docker-outside-of-Docker \(this process runs in a container \(\/\.dockerenv exists\), so the engine it reaches runs outside it\)/);
     const withVolume = await run({ ...ENV, HARNESS_EFS_BRIDGE: 'volume' }, { exists: inContainer });
     expect(withVolume.row('localstack').warning).toBeUndefined();
   });
@@ -233,7 +234,8 @@ describe('npm run doctor: bounded checks', () => {
 });
 
 describe('dockerPlacement', () => {
-  const none = () => false;
+  const none = { exists: () => false, daemonRunsHere: () => false };
+  const inside = (marker: string, daemonRunsHere = false) => ({ exists: (f: string) => f === marker, daemonRunsHere: () => daemonRunsHere });
   it('should call an engine on this machine local', () => {
     expect(dockerPlacement({}, none).placement).toBe('local');
     expect(dockerPlacement({ DOCKER_HOST: 'unix:///run/user/1000/docker.sock' }, none).placement).toBe('local');
@@ -246,8 +248,12 @@ describe('dockerPlacement', () => {
   });
 
   it('should call a socket reached from inside a Docker or Podman container Docker-outside-of-Docker', () => {
-    expect(dockerPlacement({}, (f) => f === '/.dockerenv').placement).toBe('docker-outside-of-docker');
-    expect(dockerPlacement({}, (f) => f === '/run/.containerenv').why).toBe('this process runs in a container (/run/.containerenv exists), so the engine it reaches runs outside it');
+    expect(dockerPlacement({}, inside('/.dockerenv')).placement).toBe('docker-outside-of-docker');
+    expect(dockerPlacement({}, inside('/run/.containerenv')).why).toBe('this process runs in a container (/run/.containerenv exists), so the engine it reaches runs outside it');
+  });
+
+  it('should call a dockerd running in this very container local (Docker-in-Docker)', () => {
+    expect(dockerPlacement({}, inside('/.dockerenv', true))).toEqual({ placement: 'local', why: 'dockerd runs in this container (/.dockerenv exists): Docker-in-Docker' });
   });
 });
 

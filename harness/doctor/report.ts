@@ -152,6 +152,7 @@ function describeEmulator(emulator: Emulator | undefined): string {
 export interface DoctorReport {
   /** Exit code 0 when true: the offline target can run here. */
   readonly localReady: boolean;
+  /** `ok: null` for what is information rather than a requirement. */
   readonly checks: readonly { readonly name: string; readonly ok: boolean | null; readonly detail: string }[];
   readonly targets: readonly TargetVerdict[];
 }
@@ -179,8 +180,10 @@ export async function doctorReport(facts: Facts, env: NodeJS.ProcessEnv): Promis
     {
       name: 'Docker engine',
       ok: docker.ok,
-      detail: docker.ok ? `${docker.engine} at ${docker.tried[0]?.where}, ${placementText(facts)}` : `no answer (${triedText(facts)})`,
+      detail: docker.ok ? `${docker.engine} at ${docker.tried[0]?.where}` : `no answer (${triedText(facts)})`,
     },
+    // Said even when no engine answers: it decides how the EFS bridge can work once one does.
+    { name: 'Docker location', ok: null, detail: placementText(facts) },
     { name: 'LOCALSTACK_AUTH_TOKEN', ok: facts.tokenSet, detail: facts.tokenSet ? 'set (not shown)' : 'not set' },
     { name: 'LocalStack image', ok: !facts.image.problem, detail: facts.image.image ?? facts.image.problem ?? '' },
     { name: `emulator at ${emulator.endpoint}`, ok: !emulator.problem, detail: emulator.emulator ? describeEmulator(emulator.emulator) : (emulator.problem ?? '') },
@@ -209,7 +212,7 @@ function placementText(facts: Facts): string {
 
 /** The report for a person: the checks, then one row per target with its next step. Redacted. */
 export function renderText(report: DoctorReport, env: NodeJS.ProcessEnv): string {
-  const mark = (ok: boolean | null) => (ok ? 'ok ' : 'no ');
+  const mark = (ok: boolean | null) => (ok === null ? '-- ' : ok ? 'ok ' : 'no ');
   const width = Math.max(...report.checks.map((c) => c.name.length));
   const targetWidth = Math.max(...report.targets.map((t) => t.target.length));
   const lines = [
