@@ -193,6 +193,7 @@ async function checkEmulator(env: NodeJS.ProcessEnv, deps: DoctorDeps): Promise<
   } catch (error) {
     return { endpoint: env.HARNESS_ENDPOINT ?? '', problem: (error as Error).message };
   }
+  // probeEmulator bounds each path itself; this outer bound is the backstop for anything else that could hang.
   const probed = await within(deps.timeoutMs + 1_000, `emulator at ${endpoint}`, deps.probeEmulator(endpoint, deps.timeoutMs)).catch((error: Error) => ({
     localstack: { error: error.message },
   }));

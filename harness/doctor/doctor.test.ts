@@ -103,6 +103,14 @@ describe('npm run doctor: verdicts', () => {
     });
     expect(row('endpoint').reason).toBe('LocalStack 2026.8.0, edition pro; every service the pattern needs at http://localhost:4566');
     expect(row('aws')).toMatchObject({ ready: true, reason: 'credentials for account 123456789012 (= HARNESS_AWS_ACCOUNT), region eu-west-1' });
+    expect(report.scenarios).toBe('localstack (HARNESS_TARGET is unset, a Docker engine answers and LOCALSTACK_AUTH_TOKEN is set)');
+  });
+
+  it('should say what npm run scenarios would pick, and reject a HARNESS_TARGET that is no target', async () => {
+    expect((await run({ ...ENV, HARNESS_TARGET: 'aws' })).report.scenarios).toBe('aws (HARNESS_TARGET=aws)');
+    expect((await run({ ...ENV, HARNESS_TARGET: 'lokal' })).text).toContain(
+      'npm run scenarios would run: HARNESS_TARGET="lokal" is not a target. Valid targets: local, localstack, endpoint, aws.',
+    );
   });
 
   it('should never print a secret, in text or JSON, even with the token and AWS keys set', async () => {
@@ -304,6 +312,7 @@ describe('npm run doctor on this machine', () => {
     expect(run.stdout).toMatch(/^ {2}local {7}ready {6}Node v\d+\.\d+\.\d+, dependencies installed/m);
     expect(run.stdout).toMatch(/^ {2}localstack {2}not ready {2}no Docker engine answers/m);
     expect(run.stdout).toMatch(/LOCALSTACK_AUTH_TOKEN\s+set \(not shown\)/);
+    expect(run.stdout).toContain('npm run scenarios would run: local (HARNESS_TARGET is unset and no Docker engine answers)');
     expect(run.stdout).not.toContain(TOKEN);
   });
 });

@@ -3,6 +3,7 @@ import type { TargetName } from '../environment.ts';
 import type { Emulator } from '../localstack/detect.ts';
 import { requireAuthToken } from '../localstack/container.ts';
 import { redact } from '../redact.ts';
+import { selectTarget } from '../select.ts';
 import type { Facts } from './checks.ts';
 
 /** One row of the doctor's table. */
@@ -155,6 +156,8 @@ export interface DoctorReport {
   /** `ok: null` for what is information rather than a requirement. */
   readonly checks: readonly { readonly name: string; readonly ok: boolean | null; readonly detail: string }[];
   readonly targets: readonly TargetVerdict[];
+  /** What `npm run scenarios` would run here and why (target selection itself, fed the Docker answer above). */
+  readonly scenarios: string;
 }
 
 export async function doctorReport(facts: Facts, env: NodeJS.ProcessEnv): Promise<DoctorReport> {
@@ -202,7 +205,14 @@ export async function doctorReport(facts: Facts, env: NodeJS.ProcessEnv): Promis
     },
     { name: 'AWS region', ok: region.ok, detail: region.detail },
   ];
-  return { localReady: targets[0]!.ready, checks, targets };
+  let scenarios: string;
+  try {
+    const choice = await selectTarget(env, async () => docker.ok);
+    scenarios = `${choice.target} (${choice.reason})`;
+  } catch (error) {
+    scenarios = (error as Error).message;
+  }
+  return { localReady: targets[0]!.ready, checks, targets, scenarios };
 }
 
 function placementText(facts: Facts): string {
@@ -225,6 +235,8 @@ export function renderText(report: DoctorReport, env: NodeJS.ProcessEnv): string
       ...(t.warning ? [`  ${''.padEnd(targetWidth)}  ${'warning'.padEnd(9)}  ${t.warning}`] : []),
       ...(t.next ? [`  ${''.padEnd(targetWidth)}  ${'next'.padEnd(9)}  ${t.next}`] : []),
     ]),
+    '',
+    `npm run scenarios would run: ${report.scenarios}`,
   ];
   return redact(lines.join('\n'), env);
 }
