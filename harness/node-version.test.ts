@@ -5,21 +5,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { transformSync } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { NodeCheck } from './doctor/checks.ts';
 import { PROJECT_ROOT } from './run.ts';
 
-interface NodeVerdict {
-  readonly ok: boolean;
-  readonly current: string;
-  readonly minimum: string;
-  readonly recommended: string;
-  readonly message?: string;
-}
-const check = createRequire(import.meta.url)('./node-version.cjs') as {
-  minimumOf(range: string): string;
-  atLeast(version: string, minimum: string): boolean;
-  requirements(): { minimum: string; recommended: string };
-  checkNode(current: string, req: { minimum: string; recommended: string }): NodeVerdict;
-};
+// The check's types are declared with the doctor (a type-only import); the file itself is loaded as is.
+const check = createRequire(import.meta.url)('./node-version.cjs') as NodeCheck;
 
 const SCRIPT = path.join(PROJECT_ROOT, 'harness', 'node-version.cjs');
 const pkg = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { engines: { node: string }; scripts: Record<string, string> };

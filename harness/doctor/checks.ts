@@ -14,11 +14,17 @@ import { endpointSettings, HOW_TO_START } from '../targets/endpoint.ts';
  * that a hanging Docker socket, emulator or credential provider cannot stall it. Nothing here starts anything.
  */
 
-/** The Node check of `npm test`'s first line (plain CommonJS, so that it runs on any old Node). */
-export const nodeCheck = createRequire(import.meta.url)('../node-version.cjs') as {
+/** What harness/node-version.cjs exports (plain CommonJS, so that it runs on any old Node: no types of its own). */
+export interface NodeCheck {
+  parseVersion(text: string): [number, number, number];
+  minimumOf(range: string): string;
+  atLeast(version: string, minimum: string): boolean;
   requirements(): { minimum: string; recommended: string };
   checkNode(current: string, req: { minimum: string; recommended: string }): NodeFacts;
-};
+}
+
+/** The Node check of `npm test`'s first line. */
+export const nodeCheck = createRequire(import.meta.url)('../node-version.cjs') as NodeCheck;
 
 export interface NodeFacts {
   readonly ok: boolean;
