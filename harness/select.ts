@@ -31,8 +31,10 @@ export async function selectTarget(
   return { target: 'localstack', reason: 'HARNESS_TARGET is unset, a Docker engine answers and LOCALSTACK_AUTH_TOKEN is set' };
 }
 
+export type DockerSocketCandidate = { readonly socketPath?: string; readonly host?: string; readonly port?: number };
+
 /** Where the Docker engine listens: DOCKER_HOST, else the usual Linux and Docker Desktop sockets. */
-export function dockerSocketCandidates(env: NodeJS.ProcessEnv): { socketPath?: string; host?: string; port?: number }[] {
+export function dockerSocketCandidates(env: NodeJS.ProcessEnv): DockerSocketCandidate[] {
   const dockerHost = env.DOCKER_HOST?.trim();
   if (dockerHost?.startsWith('unix://')) return [{ socketPath: dockerHost.slice('unix://'.length) }];
   if (dockerHost?.startsWith('tcp://')) {
@@ -44,19 +46,34 @@ export function dockerSocketCandidates(env: NodeJS.ProcessEnv): { socketPath?: s
     .map((socketPath) => ({ socketPath }));
 }
 
+/** What `GET /_ping` told about the engine (Docker Engine API: 200 "OK"; moby's version middleware adds
+ * `Server: Docker/<version> (<os>)` and `Api-Version`; Podman's compatible API adds `Libpod-Api-Version`). */
+export type DockerPing =
+  | { readonly ok: true; readonly server?: string; readonly apiVersion?: string; readonly podman: boolean }
+  | { readonly ok: false; readonly detail: string };
+
+/** One `GET /_ping`, bounded as a whole (connect included): a hanging socket cannot stall the caller. */
+export function pingDocker(target: DockerSocketCandidate, timeoutMs = 1_000): Promise<DockerPing> {
+  return new Promise((resolve) => {
+    const req = request({ ...target, path: '/_ping', method: 'GET', signal: AbortSignal.timeout(timeoutMs) }, (res) => {
+      res.resume();
+      const header = (name: string) => (typeof res.headers[name] === 'string' ? (res.headers[name] as string) : undefined);
+      if (res.statusCode !== 200) return resolve({ ok: false, detail: `GET /_ping answered HTTP ${res.statusCode}` });
+      const server = header('server');
+      const apiVersion = header('api-version');
+      resolve({ ok: true, ...(server ? { server } : {}), ...(apiVersion ? { apiVersion } : {}), podman: header('libpod-api-version') !== undefined });
+    });
+    req.on('error', (error: NodeJS.ErrnoException) => {
+      resolve({ ok: false, detail: error.name === 'AbortError' ? `no answer within ${timeoutMs / 1000} s` : (error.code ?? error.message) });
+    });
+    req.end();
+  });
+}
+
 /** True when a Docker engine answers `GET /_ping` within a second. */
 export async function dockerEngineAnswers(env: NodeJS.ProcessEnv): Promise<boolean> {
   for (const target of dockerSocketCandidates(env)) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const req = request({ ...target, path: '/_ping', method: 'GET', timeout: 1_000 }, (res) => {
-        res.resume();
-        resolve(res.statusCode === 200);
-      });
-      req.on('timeout', () => req.destroy());
-      req.on('error', () => resolve(false));
-      req.end();
-    });
-    if (ok) return true;
+    if ((await pingDocker(target)).ok) return true;
   }
   return false;
 }

@@ -17,6 +17,10 @@ const LOCALSTACK_HOBBY = JSON.stringify({
 });
 const FLOCI = JSON.stringify({ services: { s3: 'running', lambda: 'running', efs: 'running' }, edition: 'floci-always-free', version: '1.5.2' });
 const MINISTACK = JSON.stringify({ services: { s3: 'available', lambda: 'available' }, edition: 'light', version: '1.2.0' });
+// fakecloud's GET /_fakecloud/health: `HealthResponse { status, version, services: Vec<String> }`
+// (faiscadev/fakecloud@8ac2d3a, crates/fakecloud-sdk/src/types.rs and the route in crates/fakecloud-server/src/main.rs;
+// the README shows `{"status":"ok","version":"0.8.1","services":[…]}`). It serves no /_localstack/health.
+const FAKECLOUD = JSON.stringify({ status: 'ok', version: '0.8.1', services: ['apigatewayv2', 'cloudformation', 'iam', 'lambda'] });
 const NOT_FOUND = { status: 404, body: '<Error><Code>NoSuchBucket</Code></Error>' };
 const REFUSED = { error: 'ECONNREFUSED' };
 const HOW = 'Start it with docker compose up.';
@@ -63,6 +67,14 @@ describe('classifyEmulator', () => {
     expect(emulatorProblem(emulator, 'http://localhost:4566', HOW)).toContain('rejects AWS::EFS::* and AWS::EC2::SecurityGroupIngress');
   });
 
+  it('should recognize fakecloud and say that it mounts nothing into functions', () => {
+    const emulator = classifyEmulator({ floci: NOT_FOUND, ministack: NOT_FOUND, fakecloud: { status: 200, body: FAKECLOUD }, localstack: NOT_FOUND });
+    expect(emulator).toEqual({ kind: 'fakecloud', version: '0.8.1' });
+    expect(emulatorProblem(emulator, 'http://localhost:4566', HOW)).toContain(
+      'is fakecloud 0.8.1, which cannot host this pattern: it can deploy the stack, but it mounts nothing into functions and has no equivalent of LAMBDA_DOCKER_FLAGS',
+    );
+  });
+
   it('should say nothing answers, with how to start it', () => {
     const emulator = classifyEmulator({ floci: REFUSED, ministack: REFUSED, localstack: REFUSED });
     expect(emulatorProblem(emulator, 'http://localhost:4566', HOW)).toBe('Nothing answers at http://localhost:4566 (ECONNREFUSED). Start it with docker compose up.');
@@ -93,6 +105,11 @@ describe('probeEmulator', () => {
     const results = await probeEmulator(endpoint);
     expect(results.ministack).toEqual({ status: 404, body: '{"error":"not found"}' });
     await expect(requireCapableEmulator(endpoint, HOW)).rejects.toThrow(`The emulator at ${endpoint} is Floci 1.5.2`);
+  });
+
+  it('should ask fakecloud its own health path', async () => {
+    const endpoint = await serve({ '/_fakecloud/health': FAKECLOUD });
+    await expect(requireCapableEmulator(endpoint, HOW)).rejects.toThrow(`The emulator at ${endpoint} is fakecloud 0.8.1`);
   });
 
   it('should accept a LocalStack that has everything', async () => {

@@ -10,6 +10,9 @@ import { PLAN_HELP } from './container.ts';
 export const HEALTH_PATHS = {
   floci: '/_floci/health',
   ministack: '/_ministack/health',
+  // fakecloud answers `{"status":"ok","version":…,"services":[…]}` here (faiscadev/fakecloud@8ac2d3a,
+  // crates/fakecloud-server/src/main.rs) and nothing on LocalStack's path.
+  fakecloud: '/_fakecloud/health',
   localstack: '/_localstack/health',
 } as const;
 
@@ -31,7 +34,7 @@ const USABLE_STATES = new Set(['available', 'running', 'starting']);
 
 export type Emulator =
   | { readonly kind: 'none'; readonly detail: string }
-  | { readonly kind: 'floci' | 'ministack'; readonly version?: string }
+  | { readonly kind: 'floci' | 'ministack' | 'fakecloud'; readonly version?: string }
   | {
       readonly kind: 'localstack';
       readonly edition?: string;
@@ -64,6 +67,8 @@ export function classifyEmulator(results: Partial<Record<Probed, ProbeResult>>):
   if (floci) return { kind: 'floci', ...(text(floci.version) ? { version: text(floci.version)! } : {}) };
   const ministack = healthBody(results.ministack);
   if (ministack) return { kind: 'ministack', ...(text(ministack.version) ? { version: text(ministack.version)! } : {}) };
+  const fakecloud = healthBody(results.fakecloud);
+  if (fakecloud) return { kind: 'fakecloud', ...(text(fakecloud.version) ? { version: text(fakecloud.version)! } : {}) };
   const localstack = healthBody(results.localstack);
   if (localstack) {
     const edition = text(localstack.edition);
@@ -100,6 +105,12 @@ export function emulatorProblem(emulator: Emulator, endpoint: string, howToStart
         `The emulator at ${endpoint} is MiniStack${emulator.version ? ` ${emulator.version}` : ''}, which cannot host this pattern: ` +
         'its CloudFormation rejects AWS::EFS::* and AWS::EC2::SecurityGroupIngress, both part of the stack. ' +
         `Use LocalStack. ${PLAN_HELP}`
+      );
+    case 'fakecloud':
+      return (
+        `The emulator at ${endpoint} is fakecloud${emulator.version ? ` ${emulator.version}` : ''}, which cannot host this pattern: ` +
+        'it can deploy the stack, but it mounts nothing into functions and has no equivalent of LAMBDA_DOCKER_FLAGS, ' +
+        `so the function has no file system at its mount path. Use LocalStack. ${PLAN_HELP}`
       );
     case 'unknown':
       return `Something answers at ${endpoint}, but not as LocalStack (${emulator.detail}). ${howToStart}`;
