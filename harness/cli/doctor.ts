@@ -4,8 +4,12 @@
  * prints a secret (everything goes through redact).
  */
 import { parseArgs } from 'node:util';
+import { loadProjectEnv } from '../dotenv.ts';
 import { gatherFacts } from '../doctor/checks.ts';
 import { doctorReport, renderJson, renderText } from '../doctor/report.ts';
+
+// The token and settings in .env count, as they do for the targets (the line about the file goes to stderr).
+loadProjectEnv();
 
 const { values } = parseArgs({ options: { json: { type: 'boolean', default: false } } });
 const report = await doctorReport(await gatherFacts(process.env), process.env);
