@@ -20,6 +20,8 @@ export interface SynthOptions {
   readonly env?: CreateAppOptions['env'];
   /** Reserved concurrency of the API function. @default - none */
   readonly reservedConcurrency?: number;
+  /** Throttling of the `$default` stage. @default - infra's DEFAULT_THROTTLE */
+  readonly throttle?: CreateAppOptions['throttle'];
 }
 
 export interface MountModel {

@@ -18,6 +18,14 @@ describe('concurrencyLimit', () => {
       reason: "the function's reserved concurrency is 20 (account concurrency quota 1000, unreserved 900)",
     });
   });
+
+  it("should not exceed the $default stage's burst, above which API Gateway answers 429", () => {
+    expect(concurrencyLimit({ limit: 1000, unreserved: 1000 }, undefined, 30)).toEqual({
+      limit: 30,
+      reason: 'account concurrency quota 1000, unreserved 1000: 80% of the unreserved pool is 800; the $default stage allows bursts of 30',
+    });
+    expect(concurrencyLimit({ limit: 10, unreserved: 10 }, undefined, 200).limit).toBe(8);
+  });
 });
 
 describe('concurrentWriters', () => {
@@ -29,7 +37,7 @@ describe('concurrentWriters', () => {
   it('should scale down to a lower limit on aws, saying why', () => {
     expect(concurrentWriters({ target: 'aws', concurrencyLimit: 8 })).toEqual({
       writers: 8,
-      note: 'scaled down from 100 to 8: the function can serve at most 8 requests at once on aws (Lambda GetAccountSettings)',
+      note: 'scaled down from 100 to 8: the function can serve at most 8 requests at once on aws (Lambda GetAccountSettings and the stage\'s throttling)',
     });
   });
 });

@@ -24,13 +24,20 @@ const SHARE_OF_UNRESERVED = 0.8;
 
 /**
  * How many requests the API function can serve at once: its reservation when it has one (the reservation is
- * its own pool), otherwise most of the account's unreserved pool. The sentence says where the number comes from.
+ * its own pool), otherwise most of the account's unreserved pool; and never more than the `$default` stage's
+ * burst, above which API Gateway answers 429. The sentence says where the number comes from.
  */
-export function concurrencyLimit(account: AccountConcurrency, reserved: number | undefined): { limit: number; reason: string } {
+export function concurrencyLimit(account: AccountConcurrency, reserved: number | undefined, burstLimit?: number): { limit: number; reason: string } {
   const quota = `account concurrency quota ${account.limit}, unreserved ${account.unreserved}`;
-  if (reserved !== undefined) return { limit: reserved, reason: `the function's reserved concurrency is ${reserved} (${quota})` };
-  const limit = Math.max(1, Math.floor(account.unreserved * SHARE_OF_UNRESERVED));
-  return { limit, reason: `${quota}: ${SHARE_OF_UNRESERVED * 100}% of the unreserved pool is ${limit}` };
+  const lambda =
+    reserved !== undefined
+      ? { limit: reserved, reason: `the function's reserved concurrency is ${reserved} (${quota})` }
+      : (() => {
+          const limit = Math.max(1, Math.floor(account.unreserved * SHARE_OF_UNRESERVED));
+          return { limit, reason: `${quota}: ${SHARE_OF_UNRESERVED * 100}% of the unreserved pool is ${limit}` };
+        })();
+  if (burstLimit === undefined || burstLimit >= lambda.limit) return lambda;
+  return { limit: burstLimit, reason: `${lambda.reason}; the $default stage allows bursts of ${burstLimit}` };
 }
 
 /** The writers the concurrency scenario sends at once on this target, and why when fewer than CONCURRENT_WRITERS. */
@@ -39,6 +46,6 @@ export function concurrentWriters(info: Pick<EnvironmentInfo, 'target' | 'concur
   if (limit === undefined || limit >= CONCURRENT_WRITERS) return { writers: CONCURRENT_WRITERS };
   return {
     writers: limit,
-    note: `scaled down from ${CONCURRENT_WRITERS} to ${limit}: the function can serve at most ${limit} requests at once on ${info.target} (Lambda GetAccountSettings)`,
+    note: `scaled down from ${CONCURRENT_WRITERS} to ${limit}: the function can serve at most ${limit} requests at once on ${info.target} (Lambda GetAccountSettings and the stage's throttling)`,
   };
 }

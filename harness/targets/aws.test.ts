@@ -12,7 +12,7 @@ import type { EnvironmentInfo } from '../environment.ts';
 import { Progress } from '../progress.ts';
 import { startTarget } from '../start.ts';
 import type { TargetContext } from '../target.ts';
-import { type AwsTargetOverrides, createAwsTarget, greetingPath, keepStack, normalizeApiUrl, reservedConcurrencyOf } from './aws.ts';
+import { type AwsTargetOverrides, createAwsTarget, greetingPath, keepStack, normalizeApiUrl, reservedConcurrencyOf, throttleOf } from './aws.ts';
 
 // The aws target against fakes of AWS and of the CDK CLI: the order of deploy and teardown, the waits and
 // the messages, everything but the network.
@@ -209,6 +209,14 @@ describe('aws target', () => {
     expect(h.output()).toContain("the function's reserved concurrency is 20 (account concurrency quota 1000, unreserved 1000); the concurrency scenario sends 20 writes at once");
   });
 
+  it('should throttle the $default stage with HARNESS_AWS_THROTTLE and keep the writers within its burst', async () => {
+    const h = fakeHarness({ env: { ...ENV, HARNESS_AWS_THROTTLE: '10/40' } });
+    const { info } = await h.start();
+    expect(h.synths[0]).toMatchObject({ throttle: { rateLimit: 10, burstLimit: 40 } });
+    expect(info.concurrencyLimit).toBe(40);
+    expect(h.output()).toContain('the $default stage allows bursts of 40; the concurrency scenario sends 40 writes at once (100 on the other targets)');
+  });
+
   it('should fail before deploying when GetAccountSettings is not allowed, naming the permission', async () => {
     const denied = Object.assign(new Error('User is not authorized to perform: lambda:GetAccountSettings'), { name: 'AccessDeniedException' });
     const h = fakeHarness({ accountConcurrency: async () => Promise.reject(denied) });
@@ -363,6 +371,15 @@ describe('aws target helpers', () => {
     expect(reservedConcurrencyOf({ HARNESS_AWS_RESERVED_CONCURRENCY: '5' })).toBe(5);
     for (const bad of ['0', '-1', '2.5', 'lots']) {
       expect(() => reservedConcurrencyOf({ HARNESS_AWS_RESERVED_CONCURRENCY: bad })).toThrow(`HARNESS_AWS_RESERVED_CONCURRENCY="${bad}" is not a whole number of at least 1`);
+    }
+  });
+
+  it('should read HARNESS_AWS_THROTTLE as <rate>/<burst>', () => {
+    expect(throttleOf({})).toBeUndefined();
+    expect(throttleOf({ HARNESS_AWS_THROTTLE: '50/200' })).toEqual({ rateLimit: 50, burstLimit: 200 });
+    expect(throttleOf({ HARNESS_AWS_THROTTLE: '0.5/1' })).toEqual({ rateLimit: 0.5, burstLimit: 1 });
+    for (const bad of ['50', '0/10', '10/0', '10/2.5', 'fast']) {
+      expect(() => throttleOf({ HARNESS_AWS_THROTTLE: bad })).toThrow(`HARNESS_AWS_THROTTLE="${bad}" is not <requests per second>/<burst>`);
     }
   });
 

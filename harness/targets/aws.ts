@@ -88,11 +88,12 @@ async function startOnAws(ctx: TargetContext, deps: AwsTargetDeps): Promise<{ in
   const expiresAt = expiryTime(deps.now(), env.HARNESS_AWS_TTL);
   const keep = keepStack(env);
   const reservedConcurrency = reservedConcurrencyOf(env);
+  const throttle = throttleOf(env);
   progress.info(`AWS account ${account}, region ${region}: stack ${stackName}, expires ${expiresAt.toISOString()}${keep ? ', kept (HARNESS_KEEP)' : ''}`);
   // Read before anything is deployed: a missing permission fails the run in seconds, not after the deploy.
   const concurrency = await progress.phase("read the account's Lambda concurrency (GetAccountSettings)", async () => {
     try {
-      return concurrencyLimit(await aws.accountConcurrency(), reservedConcurrency);
+      return concurrencyLimit(await aws.accountConcurrency(), reservedConcurrency, throttle?.burstLimit);
     } catch (error) {
       throw new Error(
         clean(`Reading the Lambda concurrency quota of account ${account} in ${region} failed (${(error as Error).name}): ${(error as Error).message}. The role needs lambda:GetAccountSettings.`),
@@ -114,6 +115,7 @@ async function startOnAws(ctx: TargetContext, deps: AwsTargetDeps): Promise<{ in
       outdir: path.join(ctx.runDir, 'cdk.out'),
       env: { account, region },
       ...(reservedConcurrency === undefined ? {} : { reservedConcurrency }),
+      ...(throttle === undefined ? {} : { throttle }),
     }),
   );
   const mount = model.apiFunction.mount;
@@ -336,6 +338,23 @@ export function reservedConcurrencyOf(env: NodeJS.ProcessEnv): number | undefine
     );
   }
   return Number(value);
+}
+
+/**
+ * HARNESS_AWS_THROTTLE=<rate>/<burst> (requests per second / requests in a burst) for the `$default` stage;
+ * unset or empty keeps infra's default.
+ */
+export function throttleOf(env: NodeJS.ProcessEnv): { rateLimit: number; burstLimit: number } | undefined {
+  const value = env.HARNESS_AWS_THROTTLE?.trim();
+  if (!value) return undefined;
+  const match = /^(\d+(?:\.\d+)?)\/(\d+)$/.exec(value);
+  if (!match || !(Number(match[1]) > 0) || !(Number(match[2]) > 0)) {
+    throw new Error(
+      `HARNESS_AWS_THROTTLE="${env.HARNESS_AWS_THROTTLE}" is not <requests per second>/<burst>: set for example ` +
+        'HARNESS_AWS_THROTTLE=50/200 (both above 0), or unset it for the default.',
+    );
+  }
+  return { rateLimit: Number(match[1]), burstLimit: Number(match[2]) };
 }
 
 /** HARNESS_KEEP=1 keeps the stack; unset, empty or 0 deletes it; anything else is a mistake worth stopping for. */
