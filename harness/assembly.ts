@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import type { CreateAppOptions } from '../infra/create-app.ts';
 
 /**
  * Infra is the single source of truth: everything a target needs (routes, the function's handler, asset,
@@ -15,6 +16,12 @@ export interface SynthOptions {
   readonly inspector?: boolean;
   /** Cloud assembly folder. */
   readonly outdir: string;
+  /** Binds the stack to one account and region (real AWS). @default - environment-agnostic */
+  readonly env?: CreateAppOptions['env'];
+  /** Reserved concurrency of the API function. @default - none */
+  readonly reservedConcurrency?: number;
+  /** Throttling of the `$default` stage. @default - infra's DEFAULT_THROTTLE */
+  readonly throttle?: CreateAppOptions['throttle'];
 }
 
 export interface MountModel {
@@ -87,7 +94,7 @@ export interface CfnTemplate {
 export async function synthesize(options: SynthOptions): Promise<PatternModel> {
   // Imported lazily: loading aws-cdk-lib costs a second and only synthesis needs it.
   const { createApp } = await import('../infra/create-app.ts');
-  const { app } = createApp({ outdir: options.outdir, stackName: options.stackName, inspector: options.inspector ?? false });
+  const { app } = createApp({ ...options, inspector: options.inspector ?? false });
   app.synth();
   return readModel(options.outdir, options.stackName);
 }

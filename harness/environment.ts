@@ -32,6 +32,12 @@ export interface EnvironmentInfo {
    * The `local` target serves the Lambda Invoke API on it.
    */
   readonly awsEndpoint?: string;
+  /**
+   * `aws` only: how many requests the function can serve at once in this account (Lambda's
+   * GetAccountSettings, or its reserved concurrency), for scenarios that send many at once. Absent: no limit
+   * worth scaling for.
+   */
+  readonly concurrencyLimit?: number;
   /** `aws` only: the read-only inspector function that lists and reads files inside the VPC. */
   readonly inspectorFunctionName?: string;
   /** `local` only: the harness control server (logs, fault injection). */

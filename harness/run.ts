@@ -19,6 +19,24 @@ export function makeRunId(now: Date = new Date()): string {
   return `${stamp}-${randomBytes(2).toString('hex')}`;
 }
 
+/**
+ * The run id: HARNESS_RUN_ID when set, otherwise a new one. CI sets it to an id it knows beforehand
+ * (`gh-<run id>-<attempt>`), so that a cleanup step after a cancelled or timed-out job can find the run's
+ * AWS stack, `harness-<run id>`, by name.
+ */
+export function runIdFrom(env: NodeJS.ProcessEnv, now: Date = new Date()): string {
+  const given = env.HARNESS_RUN_ID?.trim();
+  if (!given) return makeRunId(now);
+  // The id names a folder, a stack and functions: letters, digits and hyphens fit all three.
+  if (!/^[A-Za-z0-9][A-Za-z0-9-]{0,38}$/.test(given)) {
+    throw new Error(
+      `HARNESS_RUN_ID="${given}" is not a usable run id: use 1 to 39 letters, digits and hyphens, starting with a letter or digit ` +
+        '(for example gh-${GITHUB_RUN_ID}-${GITHUB_RUN_ATTEMPT}), or unset it for a new id.',
+    );
+  }
+  return given;
+}
+
 /** Creates `<root>/.harness/runs/<runId>` and prunes the oldest run folders beyond `keep`. */
 export function createRunDir(runId: string, root: string = PROJECT_ROOT, keep: number = RUNS_KEPT): string {
   const runsDir = path.join(root, '.harness', 'runs');

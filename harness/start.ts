@@ -5,7 +5,7 @@ import { Cleanup, cleanupOnSignals } from './cleanup.ts';
 import type { RunningTarget, TargetName } from './environment.ts';
 import { Progress } from './progress.ts';
 import { redact } from './redact.ts';
-import { createRunDir, makeRunId } from './run.ts';
+import { createRunDir, runIdFrom } from './run.ts';
 import type { StartTarget, TargetContext } from './target.ts';
 
 // Loaded on demand, so that the local target never loads testcontainers or the AWS SDK clients it does not use.
@@ -36,7 +36,7 @@ export interface StartedRun extends RunningTarget {
 export async function startTarget(name: TargetName, options: StartOptions = {}): Promise<StartedRun> {
   const env = options.env ?? process.env;
   const progress = options.progress ?? new Progress();
-  const runId = options.runId ?? makeRunId();
+  const runId = options.runId ?? runIdFrom(env);
   const runDir = createRunDir(runId);
   const cleanup = new Cleanup();
   const stopHandlingSignals = options.handleSignals === false ? () => {} : cleanupOnSignals(cleanup);

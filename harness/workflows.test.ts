@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import type { AwsApi } from './aws/api.ts';
+import { runSweep } from './aws/sweep.ts';
 import { PROJECT_ROOT } from './run.ts';
 
 // The workflows cannot run here: these tests hold them to what they promise (jobs, guards, permissions, no keys).
@@ -14,10 +16,12 @@ interface Step {
   readonly if?: string;
   readonly with?: Record<string, unknown>;
   readonly env?: Record<string, string>;
+  readonly 'timeout-minutes'?: number;
 }
 
 interface Job {
   readonly if?: string;
+  readonly environment?: string;
   readonly needs?: string | string[];
   readonly permissions?: Record<string, string>;
   readonly env?: Record<string, string>;
@@ -51,9 +55,40 @@ describe.each(['ci.yml', 'aws-smoke.yml'])('%s', (file) => {
   });
 
   it('should set up Node from .nvmrc in every job that installs dependencies', () => {
-    for (const job of Object.values(load(file).jobs).filter((j) => runs(j).includes('npm ci'))) {
-      expect(step(job, 'actions/setup-node')?.with?.['node-version-file']).toBe('.nvmrc');
+    const installing = Object.values(load(file).jobs).filter((j) => runs(j).some((r) => r.startsWith('npm ci')));
+    expect(installing.length).toBeGreaterThan(0);
+    for (const job of installing) expect(step(job, 'actions/setup-node')?.with?.['node-version-file']).toBe('.nvmrc');
+  });
+
+  it('should install without install scripts, and before any cloud credentials exist', () => {
+    for (const job of Object.values(load(file).jobs)) {
+      const installs = runs(job).filter((r) => /\bnpm (ci|install|i)\b/.test(r));
+      for (const install of installs) expect(install).toBe('npm ci --ignore-scripts');
+      const installAt = job.steps.findIndex((s) => s.run?.trim().startsWith('npm ci'));
+      const credentialsAt = job.steps.findIndex((s) => s.uses?.startsWith('aws-actions/configure-aws-credentials@'));
+      if (installAt >= 0 && credentialsAt >= 0) expect(installAt).toBeLessThan(credentialsAt);
     }
+  });
+
+  it('should pin every action by a full commit SHA, with the version in a comment', () => {
+    const uses = text(file)
+      .split('\n')
+      .filter((line) => /^\s*(-\s+)?uses:/.test(line));
+    expect(uses.length).toBeGreaterThan(0);
+    for (const line of uses) expect(line).toMatch(/uses: [\w.-]+\/[\w.-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$/);
+  });
+});
+
+describe('action pins across workflows', () => {
+  it('should pin each action to one commit everywhere', () => {
+    const pins = new Map<string, Set<string>>();
+    for (const file of ['ci.yml', 'aws-smoke.yml']) {
+      for (const [, action, pin] of text(file).matchAll(/uses: ([\w.-]+\/[\w.-]+)@([0-9a-f]{40} # v[\d.]+)/g)) {
+        pins.set(action!, (pins.get(action!) ?? new Set()).add(pin!));
+      }
+    }
+    expect([...pins.keys()].sort()).toEqual(['actions/checkout', 'actions/setup-node', 'actions/upload-artifact', 'aws-actions/configure-aws-credentials']);
+    for (const [action, versions] of pins) expect([...versions], action).toHaveLength(1);
   });
 });
 
@@ -67,9 +102,9 @@ describe('ci.yml', () => {
 
   it('should install with npm ci and run npm test', () => {
     const commands = runs(ci.jobs.test!);
-    expect(commands).toContain('npm ci');
+    expect(commands).toContain('npm ci --ignore-scripts');
     expect(commands).toContain('npm test');
-    expect(commands.indexOf('npm ci')).toBeLessThan(commands.indexOf('npm test'));
+    expect(commands.indexOf('npm ci --ignore-scripts')).toBeLessThan(commands.indexOf('npm test'));
   });
 
   it('should run the LocalStack scenarios only when the LOCALSTACK_AUTH_TOKEN secret exists', () => {
@@ -122,15 +157,25 @@ describe('aws-smoke.yml', () => {
     expect(runs(smoke.jobs.sweep!)).toContain('npm run sweep -- --yes');
   });
 
-  it.each(['smoke', 'sweep'])('should give the %s job an OIDC role, never keys', (name) => {
+  it.each([
+    ['smoke', '${{ vars.AWS_ROLE_ARN }}'],
+    ['sweep', '${{ vars.AWS_SWEEP_ROLE_ARN }}'],
+  ])('should give the %s job its own OIDC role, never keys', (name, role) => {
     const job = smoke.jobs[name]!;
     expect(job.permissions?.['id-token']).toBe('write');
     const credentials = step(job, 'aws-actions/configure-aws-credentials')!;
-    expect(credentials.with?.['role-to-assume']).toBe('${{ vars.AWS_ROLE_ARN }}');
+    expect(credentials.with?.['role-to-assume']).toBe(role);
     expect(credentials.with?.['aws-region']).toBeTruthy();
     expect(credentials.with?.['allowed-account-ids']).toBe('${{ vars.HARNESS_AWS_ACCOUNT }}');
     expect(Object.keys(credentials.with ?? {}).filter((k) => k.startsWith('aws-access') || k.startsWith('aws-secret'))).toEqual([]);
     expect(job.env?.HARNESS_AWS_ACCOUNT).toBe('${{ vars.HARNESS_AWS_ACCOUNT }}');
+  });
+
+  it('should run the smoke job in the aws-smoke environment, the OIDC subject its role trusts', () => {
+    // GitHub's OIDC `sub` for a job with an environment is repo:<owner>/<repo>:environment:<name>.
+    expect(smoke.jobs.smoke!.environment).toBe('aws-smoke');
+    expect(smoke.jobs.sweep!.environment).toBeUndefined();
+    expect(smoke.jobs.sweep!.if).toContain("vars.AWS_SWEEP_ROLE_ARN != ''");
   });
 
   it('should run the scenarios on the aws target, one run at a time, bounded in time', () => {
@@ -141,5 +186,62 @@ describe('aws-smoke.yml', () => {
     expect(job['timeout-minutes']).toBeGreaterThanOrEqual(90);
     // Credentials must outlive the slowest teardown.
     expect(Number(step(job, 'aws-actions/configure-aws-credentials')!.with?.['role-duration-seconds'])).toBeGreaterThanOrEqual(job['timeout-minutes']! * 60);
+  });
+
+  describe("cleanup of this run's stack", () => {
+    const job = smoke.jobs.smoke!;
+    const scenariosAt = job.steps.findIndex((s) => s.run?.trim() === 'npm run scenarios');
+    const cleanupAt = job.steps.findIndex((s) => s.run?.includes('--run-id'));
+    const cleanup = job.steps[cleanupAt]!;
+
+    it('should give the run an id known before it starts', () => {
+      expect(job.env?.HARNESS_RUN_ID).toBe('gh-${{ github.run_id }}-${{ github.run_attempt }}');
+    });
+
+    it('should run after the scenarios even when they failed, timed out or were cancelled, once credentials exist', () => {
+      expect(scenariosAt).toBeGreaterThan(0);
+      expect(cleanupAt).toBeGreaterThan(scenariosAt);
+      expect(cleanup.if).toBe("always() && steps.credentials.outcome == 'success'");
+      expect(job.steps.find((s) => s.id === 'credentials')?.uses).toMatch(/^aws-actions\/configure-aws-credentials@/);
+    });
+
+    it('should leave the cleanup its own time within the job', () => {
+      const scenarios = job.steps[scenariosAt]!['timeout-minutes']!;
+      expect(scenarios).toBeGreaterThan(0);
+      expect(cleanup['timeout-minutes']).toBeGreaterThanOrEqual(45);
+      expect(scenarios + cleanup['timeout-minutes']!).toBeLessThanOrEqual(job['timeout-minutes']!);
+    });
+
+    it("should delete exactly this run's stack and wait for it, when its command runs through the sweep", async () => {
+      // The step's command, with the job's run id, run through the real sweep against a fake account that holds
+      // the run's half-created stack and an older expired one.
+      const runId = 'gh-12345678901-1';
+      const args = cleanup.run!.trim().replace('npm run sweep -- ', '').replace('"${HARNESS_RUN_ID}"', runId).split(' ');
+      const calls: string[] = [];
+      const tags = (id: string) => ({ harness: 'apigw-vpc-lambda-efs', 'harness:run-id': id, 'harness:expires-at': '2026-11-25T09:00:00.000Z' });
+      const aws: AwsApi = {
+        callerIdentity: async () => ({ account: '123456789012', arn: 'arn:aws:sts::123456789012:assumed-role/smoke/gh' }),
+        stack: async () => undefined,
+        listStacks: async () => [
+          { name: `harness-${runId}`, status: 'CREATE_IN_PROGRESS', tags: tags(runId) },
+          { name: 'harness-gh-1-1', status: 'CREATE_COMPLETE', tags: tags('gh-1-1') },
+        ],
+        failedStackEvents: async () => [],
+        deleteStack: async (name) => void calls.push(`delete ${name}`),
+        waitStackDeleted: async (name) => (calls.push(`wait ${name}`), { ok: true }),
+        waitFunctionActive: async () => ({ ok: true }),
+        accountConcurrency: async () => ({ limit: 1000, unreserved: 1000 }),
+      };
+      const code = await runSweep({
+        args,
+        env: { HARNESS_AWS_ACCOUNT: '123456789012', AWS_REGION: 'eu-west-1' },
+        aws: () => aws,
+        out: () => {},
+        err: () => {},
+        now: () => new Date('2026-11-25T03:40:00Z'),
+      });
+      expect(code).toBe(0);
+      expect(calls).toEqual([`delete harness-${runId}`, `wait harness-${runId}`]);
+    });
   });
 });

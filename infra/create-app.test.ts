@@ -69,4 +69,37 @@ describe('createApp', () => {
   it('leaves out the AWS::CDK::Metadata resource', () => {
     template.resourceCountIs('AWS::CDK::Metadata', 0);
   });
+
+  it('binds the stack to an account and region, keeping the zones as Fn::GetAZs and needing no context lookup', () => {
+    const bound = createApp({ outdir: mkdtempSync(path.join(outdir, 'bound-')), env: { account: '123456789012', region: 'eu-west-1' } });
+    const assembly = bound.app.synth();
+    // The CDK CLI compares this environment with the credentials' account before it deploys.
+    expect(assembly.getStackByName(bound.stack.stackName).environment).toMatchObject({ account: '123456789012', region: 'eu-west-1', name: 'aws://123456789012/eu-west-1' });
+    // Without the stack's own zones, CDK would report the zones as missing context and write placeholders.
+    expect(assembly.manifest.missing).toBeUndefined();
+    const zones = resources(Template.fromStack(bound.stack), 'AWS::EC2::Subnet').map(([, r]) => r.Properties?.AvailabilityZone);
+    expect(zones).toEqual([{ 'Fn::Select': [0, { 'Fn::GetAZs': '' }] }, { 'Fn::Select': [1, { 'Fn::GetAZs': '' }] }]);
+  });
+
+  it('leaves the stack environment-agnostic without env, deployable anywhere', () => {
+    expect(app.synth().getStackByName(STACK_NAME).environment).toMatchObject({ account: 'unknown-account', region: 'unknown-region' });
+  });
+
+  it('reserves the concurrency it is given for the API function only, and passes throttling to the $default stage', () => {
+    const limited = Template.fromStack(
+      createApp({ outdir: mkdtempSync(path.join(outdir, 'limited-')), inspector: true, reservedConcurrency: 20, throttle: { rateLimit: 5, burstLimit: 10 } }).stack,
+    );
+    const reserved = Object.fromEntries(resources(limited, 'AWS::Lambda::Function').map(([, r]) => [r.Properties?.FunctionName, r.Properties?.ReservedConcurrentExecutions]));
+    expect(reserved).toEqual({ 'HelloVpcLambda-myHelloVPCLambda': 20, 'HelloVpcLambda-efs-inspector': undefined });
+    limited.hasResourceProperties('AWS::ApiGatewayV2::Stage', { StageName: '$default', DefaultRouteSettings: { ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 } });
+  });
+
+  it.each([
+    [{ reservedConcurrency: 0 }, 'reservedConcurrency 0 must be a whole number of at least 1'],
+    [{ reservedConcurrency: 2.5 }, 'reservedConcurrency 2.5 must be a whole number of at least 1'],
+    [{ throttle: { rateLimit: 0, burstLimit: 10 } }, 'throttle.rateLimit 0 must be a positive number of requests per second.'],
+    [{ throttle: { rateLimit: 5, burstLimit: 1.5 } }, 'throttle.burstLimit 1.5 must be a positive whole number of requests.'],
+  ])('rejects %j before synthesis', (options, message) => {
+    expect(() => createApp(options)).toThrow(message);
+  });
 });

@@ -1,5 +1,6 @@
 import { App, Tags } from 'aws-cdk-lib';
-import { HelloVpcLambdaStack } from './stack.ts';
+import type { Environment } from 'aws-cdk-lib';
+import { HelloVpcLambdaStack, type HelloVpcLambdaStackProps } from './stack.ts';
 
 export interface CreateAppOptions {
   /**
@@ -26,6 +27,17 @@ export interface CreateAppOptions {
    * @default - no tags
    */
   readonly tags?: Record<string, string>;
+  /**
+   * The account and region the stack may be deployed to. The CDK CLI then refuses credentials of any other
+   * account instead of deploying there.
+   *
+   * @default - environment-agnostic: deployable anywhere (local targets, `cdk synth`)
+   */
+  readonly env?: Required<Pick<Environment, 'account' | 'region'>>;
+  /** @default - see HelloVpcLambdaStackProps.throttle */
+  readonly throttle?: HelloVpcLambdaStackProps['throttle'];
+  /** @default - see HelloVpcLambdaStackProps.reservedConcurrency */
+  readonly reservedConcurrency?: number;
 }
 
 /**
@@ -55,7 +67,13 @@ export function createApp(options: CreateAppOptions = {}): { app: App; stack: He
     analyticsReporting: false,
   });
   const stackName = options.stackName || DEFAULT_STACK_NAME;
-  const stack = new HelloVpcLambdaStack(app, stackName, { stackName, inspector: options.inspector ?? false });
+  const stack = new HelloVpcLambdaStack(app, stackName, {
+    stackName,
+    inspector: options.inspector ?? false,
+    ...(options.env ? { env: options.env } : {}),
+    ...(options.throttle ? { throttle: options.throttle } : {}),
+    ...(options.reservedConcurrency === undefined ? {} : { reservedConcurrency: options.reservedConcurrency }),
+  });
   for (const [key, value] of Object.entries(options.tags ?? {})) Tags.of(stack).add(key, value);
   return { app, stack };
 }

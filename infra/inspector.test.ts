@@ -1,7 +1,7 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { createApp } from './create-app.ts';
-import { accessPointArn, onlyResource, resources, securityGroupId } from './test-support.ts';
+import { accessPointArn, efsClientDecision, onlyResource, type PolicyStatement, resources, securityGroupId } from './test-support.ts';
 
 // One synthesis for the whole file: it bundles both handlers with esbuild.
 const { stack } = createApp({ inspector: true });
@@ -56,25 +56,56 @@ describe('inspector', () => {
     ]);
   });
 
-  it("denies ClientWrite and ClientRootAccess to the inspector's role in the file system policy", () => {
-    expect(fileSystem.Properties?.FileSystemPolicy.Statement).toContainEqual({
-      Effect: 'Deny',
-      Principal: { AWS: { 'Fn::GetAtt': [inspectorRoleId, 'Arn'] } },
-      Action: ['elasticfilesystem:ClientWrite', 'elasticfilesystem:ClientRootAccess'],
-    });
+  it('has a file system policy that allows nothing and names no principal, so no fresh role can fail PutFileSystemPolicy', () => {
+    const policy = fileSystem.Properties?.FileSystemPolicy;
+    expect(policy.Statement.map((s: PolicyStatement) => s.Effect)).toEqual(['Deny', 'Deny']);
+    for (const statement of policy.Statement) expect(statement.Principal).toEqual({ AWS: '*' });
+    expect(JSON.stringify(policy)).not.toMatch(/Fn::GetAtt|"Ref"/);
   });
 
-  it('keeps the default allow as the only other file system statement, so the API function can still write', () => {
-    const others = fileSystem.Properties?.FileSystemPolicy.Statement.filter((s: { Effect: string }) => s.Effect !== 'Deny');
-    expect(others).toEqual([
-      {
-        Effect: 'Allow',
-        Principal: { AWS: '*' },
-        Action: ['elasticfilesystem:ClientWrite', 'elasticfilesystem:ClientRootAccess'],
-        Condition: { Bool: { 'elasticfilesystem:AccessedViaMountTarget': 'true' } },
-      },
-    ]);
-    expect(fileSystem.Properties?.FileSystemPolicy.Statement).toHaveLength(2);
+  describe('what EFS lets each role do (the policies evaluated as EFS evaluates them)', () => {
+    const policyOf = (roleId: string) =>
+      resources(template, 'AWS::IAM::Policy')
+        .filter(([, p]) => JSON.stringify(p.Properties?.Roles) === JSON.stringify([{ Ref: roleId }]))
+        .flatMap(([, p]) => p.Properties?.PolicyDocument.Statement as PolicyStatement[]);
+    const fileSystemArn = { 'Fn::GetAtt': [fileSystemId, 'Arn'] };
+    /** How Lambda connects: through a mount target, with TLS, through the function's access point. */
+    const LAMBDA_MOUNT = {
+      'elasticfilesystem:AccessedViaMountTarget': 'true',
+      'aws:SecureTransport': 'true',
+      'elasticfilesystem:AccessPointArn': accessPointArn(accessPointId),
+    };
+    const decide = (identity: PolicyStatement[], action: string, context: Record<string, unknown> = LAMBDA_MOUNT, policy = fileSystem.Properties?.FileSystemPolicy) =>
+      efsClientDecision(policy, fileSystemArn, { action, identity, context });
+    const [MOUNT, WRITE, ROOT] = ['elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite', 'elasticfilesystem:ClientRootAccess'];
+
+    it('lets the API function read and write, without root access', () => {
+      expect([MOUNT, WRITE, ROOT].map((a) => decide(policyOf(apiRoleId), a))).toEqual(['allow', 'allow', 'implicit deny']);
+    });
+
+    it('lets the inspector mount read-only: no ClientWrite, no root access', () => {
+      expect([MOUNT, WRITE, ROOT].map((a) => decide(policyOf(inspectorRoleId), a))).toEqual(['allow', 'implicit deny', 'implicit deny']);
+    });
+
+    it('denies even the API function without TLS or outside a mount target', () => {
+      expect(decide(policyOf(apiRoleId), WRITE, { ...LAMBDA_MOUNT, 'aws:SecureTransport': 'false' })).toBe('deny');
+      expect(decide(policyOf(apiRoleId), MOUNT, { ...LAMBDA_MOUNT, 'elasticfilesystem:AccessedViaMountTarget': 'false' })).toBe('deny');
+    });
+
+    it('lets the API function mount only through its own access point', () => {
+      expect(decide(policyOf(apiRoleId), MOUNT, { ...LAMBDA_MOUNT, 'elasticfilesystem:AccessPointArn': 'arn:aws:elasticfilesystem:eu-west-1:123456789012:access-point/fsap-other' })).toBe('implicit deny');
+    });
+
+    it('gives a client without IAM nothing', () => {
+      expect([MOUNT, WRITE, ROOT].map((a) => decide([], a))).toEqual(['implicit deny', 'implicit deny', 'implicit deny']);
+    });
+
+    it("would have let the inspector write under CDK's default policy, which this stack replaces", () => {
+      const cdkDefault = {
+        Statement: [{ Effect: 'Allow', Principal: { AWS: '*' }, Action: [WRITE, ROOT], Condition: { Bool: { 'elasticfilesystem:AccessedViaMountTarget': 'true' } } }],
+      } as const;
+      expect(decide(policyOf(inspectorRoleId), WRITE, LAMBDA_MOUNT, cdkDefault)).toBe('allow');
+    });
   });
 
   it('is created only after both mount targets exist', () => {
@@ -86,7 +117,7 @@ describe('inspector', () => {
     expect(template.toJSON().Outputs.InspectorFunctionName.Value).toEqual({ Ref: inspectorId });
   });
 
-  it('has no circular dependency, although the file system policy names the role that names the file system', () => {
+  it('has no circular dependency between resources', () => {
     // Template checks for cycles, which CDK does not catch within a stack and CloudFormation rejects.
     expect(() => Template.fromJSON(template.toJSON())).not.toThrow();
   });

@@ -6,6 +6,8 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as efs from 'aws-cdk-lib/aws-efs';
 import { describe, expect, it } from 'vitest';
 import { createApp } from './create-app.ts';
+import { DEFAULT_THROTTLE } from './stack.ts';
+import { CONCURRENT_WRITERS } from '../harness/aws/concurrency.ts';
 import { accessPointArn, expectMountTargetsOnlyOn, onlyResource, resources, securityGroupId } from './test-support.ts';
 
 // One synthesis for the whole file: it bundles the handler with esbuild.
@@ -119,14 +121,17 @@ describe('file system', () => {
     expect(() => expectMountTargetsOnlyOn(template, 'efs-sg')).not.toThrow();
   });
 
-  it('keeps the default file system policy: no anonymous mounts, and no other statement', () => {
+  it('denies every client that comes without a mount target or without TLS, and allows nothing', () => {
+    const CLIENT_ACTIONS = ['elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite', 'elasticfilesystem:ClientRootAccess'];
     expect(fileSystem.Properties?.FileSystemPolicy.Statement).toEqual([
       {
-        Effect: 'Allow',
+        Sid: 'DenyClientsNotUsingAMountTarget',
+        Effect: 'Deny',
         Principal: { AWS: '*' },
-        Action: ['elasticfilesystem:ClientWrite', 'elasticfilesystem:ClientRootAccess'],
-        Condition: { Bool: { 'elasticfilesystem:AccessedViaMountTarget': 'true' } },
+        Action: CLIENT_ACTIONS,
+        Condition: { Bool: { 'elasticfilesystem:AccessedViaMountTarget': 'false' } },
       },
+      { Sid: 'DenyClientsWithoutTls', Effect: 'Deny', Principal: { AWS: '*' }, Action: CLIENT_ACTIONS, Condition: { Bool: { 'aws:SecureTransport': 'false' } } },
     ]);
   });
 });
@@ -210,6 +215,10 @@ describe('function', () => {
     expect(fn.Properties?.Environment.Variables).toEqual({ EFS_MOUNT_PATH: '/mnt/msg', NODE_OPTIONS: '--enable-source-maps' });
   });
 
+  it('reserves no concurrency by default (a reservation fails on accounts with a low quota)', () => {
+    expect(fn.Properties?.ReservedConcurrentExecutions).toBeUndefined();
+  });
+
   it('is created only after both mount targets and the NFS rules exist', () => {
     const nfsRules = [...resources(template, 'AWS::EC2::SecurityGroupIngress'), ...resources(template, 'AWS::EC2::SecurityGroupEgress')];
     expect(mountTargetIds).toHaveLength(2);
@@ -289,6 +298,21 @@ describe('HTTP API', () => {
   it('auto-deploys the $default stage', () => {
     const [, stage] = onlyResource(template, 'AWS::ApiGatewayV2::Stage');
     expect(stage.Properties).toMatchObject({ StageName: '$default', AutoDeploy: true });
+  });
+
+  it('throttles the $default stage to 50 requests/s with bursts of 200, room for the 100 concurrent writers', () => {
+    const [, stage] = onlyResource(template, 'AWS::ApiGatewayV2::Stage');
+    expect(stage.Properties?.DefaultRouteSettings).toEqual({ ThrottlingRateLimit: DEFAULT_THROTTLE.rateLimit, ThrottlingBurstLimit: DEFAULT_THROTTLE.burstLimit });
+    expect(DEFAULT_THROTTLE.burstLimit).toBeGreaterThanOrEqual(CONCURRENT_WRITERS);
+  });
+
+  it('gives the ApiUrl output the $default stage URL, ending in a slash', () => {
+    const [stageId] = onlyResource(template, 'AWS::ApiGatewayV2::Stage');
+    expect(stageId).toMatch(/^HttpApiDefaultStage/);
+    const [apiId] = onlyResource(template, 'AWS::ApiGatewayV2::Api');
+    expect(template.toJSON().Outputs.ApiUrl.Value).toEqual({
+      'Fn::Join': ['', ['https://', { Ref: apiId }, '.execute-api.', { Ref: 'AWS::Region' }, '.', { Ref: 'AWS::URLSuffix' }, '/']],
+    });
   });
 
   it('lets API Gateway invoke the function on each route, and grants no other invoke', () => {

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { CfnOutput, Duration, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Fn, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
 import type { StackProps } from 'aws-cdk-lib';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -19,7 +19,27 @@ export interface HelloVpcLambdaStackProps extends StackProps {
    * @default false
    */
   readonly inspector?: boolean;
+  /**
+   * Throttling of the HTTP API's `$default` stage: a forgotten or long-lived stack cannot be driven at
+   * Lambda's full concurrency to fill the file system.
+   *
+   * @default DEFAULT_THROTTLE - room for the scenarios (100 writes at once) and little more
+   */
+  readonly throttle?: apigwv2.ThrottleSettings;
+  /**
+   * Reserved concurrency of the API function: the most instances that can write at once.
+   *
+   * @default - none: reserving takes concurrency from the account's unreserved pool, which Lambda keeps
+   * at a minimum of its own, so on a new account with a low quota any reservation fails the deploy
+   */
+  readonly reservedConcurrency?: number;
 }
+
+/** Steady-state requests per second and the bucket of a burst, for the `$default` stage. */
+export const DEFAULT_THROTTLE = { rateLimit: 50, burstLimit: 200 } as const satisfies apigwv2.ThrottleSettings;
+
+/** What an NFS client may do on the file system (EFS docs, "Using IAM to control access to file systems"). */
+const CLIENT_ACTIONS = ['elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite', 'elasticfilesystem:ClientRootAccess'];
 
 /** Where both functions see the file system. */
 const MOUNT_PATH = '/mnt/msg';
@@ -38,6 +58,7 @@ const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 export class HelloVpcLambdaStack extends Stack {
   constructor(scope: Construct, id: string, props: HelloVpcLambdaStackProps = {}) {
     super(scope, id, props);
+    validateLimits(props);
 
     // Isolated subnets only: the function talks to EFS inside the VPC and to nothing on the internet, so
     // there is no NAT gateway, no public subnet and no internet gateway to pay for or to leak through.
@@ -80,10 +101,12 @@ export class HelloVpcLambdaStack extends Stack {
       fileSystemName: 'MyFileSystem',
       encrypted: true,
       removalPolicy: RemovalPolicy.DESTROY,
-      // CDK's default file system policy then allows ClientWrite and ClientRootAccess to any principal that
-      // mounts through a mount target, and nothing else: clients without IAM credentials cannot mount at all.
-      // Same-account identity policies still grant mounting, so the functions below need no resource grant.
-      allowAnonymousAccess: false,
+      fileSystemPolicy: clientGuardPolicy(),
+      // Only so that CDK does not add its own statement, which would allow ClientWrite and ClientRootAccess to
+      // every principal that mounts through a mount target (the inspector included). Anonymous clients still
+      // get nothing: with a policy of ours in effect, EFS's default "full access to anyone" no longer applies,
+      // and no statement below allows anything.
+      allowAnonymousAccess: true,
     });
 
     const accessPoint = fileSystem.addAccessPoint('AccessPoint', {
@@ -108,6 +131,7 @@ export class HelloVpcLambdaStack extends Stack {
       securityGroup: lambdaSg,
       accessPoint,
       mountPolicy: mountStatement(['elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite']),
+      ...(props.reservedConcurrency === undefined ? {} : { reservedConcurrency: props.reservedConcurrency }),
     });
 
     // One integration for every route: the function dispatches on the route key itself.
@@ -116,7 +140,14 @@ export class HelloVpcLambdaStack extends Stack {
     });
     const api = new apigwv2.HttpApi(this, 'HttpApi', {
       apiName: 'myHelloVPCLambdaAPI',
-      createDefaultStage: true,
+      // HttpApiProps has no throttling for the stage it creates: the same `$default` stage (same construct id,
+      // so the same logical id) is added below with it.
+      createDefaultStage: false,
+    });
+    const stage = api.addStage('DefaultStage', {
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: props.throttle ?? DEFAULT_THROTTLE,
     });
     const { ANY, GET, POST } = apigwv2.HttpMethod;
     api.addRoutes({ path: '/myHelloVPCLambda', methods: [ANY], integration });
@@ -124,8 +155,7 @@ export class HelloVpcLambdaStack extends Stack {
     api.addRoutes({ path: '/messages/{id}', methods: [GET], integration });
     api.addRoutes({ path: '/health', methods: [GET], integration });
 
-    // createDefaultStage: true makes the URL defined.
-    new CfnOutput(this, 'ApiUrl', { value: api.url!, description: 'URL of the $default stage' });
+    new CfnOutput(this, 'ApiUrl', { value: stage.url, description: 'URL of the $default stage' });
     new CfnOutput(this, 'ApiId', { value: api.apiId });
     new CfnOutput(this, 'FunctionName', { value: fn.function.functionName });
     new CfnOutput(this, 'FileSystemId', { value: fileSystem.fileSystemId });
@@ -142,17 +172,18 @@ export class HelloVpcLambdaStack extends Stack {
         accessPoint,
         mountPolicy: mountStatement(['elasticfilesystem:ClientMount']),
       });
-      // Without ClientWrite the inspector's mount is read-only; the explicit deny makes the file system say so
-      // too, overriding the default policy's allow for every principal that mounts.
-      fileSystem.addToResourcePolicy(
-        new iam.PolicyStatement({
-          effect: iam.Effect.DENY,
-          principals: [inspector.role],
-          actions: ['elasticfilesystem:ClientWrite', 'elasticfilesystem:ClientRootAccess'],
-        }),
-      );
       new CfnOutput(this, 'InspectorFunctionName', { value: inspector.function.functionName });
     }
+  }
+
+  /**
+   * The first two zones as `Fn::GetAZs` tokens, as CDK writes them for a stack without an environment. A stack
+   * bound to an account and region would look its zones up through the CDK CLI instead, which the harness's
+   * in-process synthesis cannot do: it would get CDK's placeholder zones. aws-cdk-lib documents overriding
+   * this getter to choose zones differently.
+   */
+  override get availabilityZones(): string[] {
+    return [Fn.select(0, Fn.getAzs()), Fn.select(1, Fn.getAzs())];
   }
 
   /** A NodejsFunction in the VPC's isolated subnets that mounts the access point at `/mnt/msg`. */
@@ -172,8 +203,8 @@ export class HelloVpcLambdaStack extends Stack {
       // Includes the basic execution permissions (CloudWatch Logs) besides the VPC network interfaces.
       managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSLambdaVPCAccessExecutionRole')],
     });
-    // In the role's separate default policy, not inline in the role: the file system policy names the
-    // inspector's role, so a role that named the file system would make a circular dependency.
+    // The role's identity policy decides what the function may do on the file system: the file system policy
+    // grants nothing (see clientGuardPolicy). CDK makes the function depend on this policy.
     role.addToPrincipalPolicy(options.mountPolicy);
 
     const fn = new NodejsFunction(this, id, {
@@ -187,6 +218,7 @@ export class HelloVpcLambdaStack extends Stack {
       architecture: lambda.Architecture.X86_64,
       memorySize: 256,
       timeout: Duration.seconds(10),
+      ...(options.reservedConcurrency === undefined ? {} : { reservedConcurrentExecutions: options.reservedConcurrency }),
       vpc: options.vpc,
       vpcSubnets: options.subnets,
       securityGroups: [options.securityGroup],
@@ -224,4 +256,43 @@ interface VpcFunctionOptions {
   readonly accessPoint: efs.IAccessPoint;
   /** The role's only EFS statement. */
   readonly mountPolicy: iam.PolicyStatement;
+  /** @default - unreserved */
+  readonly reservedConcurrency?: number;
+}
+
+/**
+ * The file system policy: it allows nothing and names no principal, it only denies every client that comes
+ * without a mount target or without TLS. What a function may do is then decided by its role's identity
+ * policy alone, since EFS allows an action that *either* the identity policy *or* the file system policy
+ * allows, and an explicit deny in either wins (EFS docs, "Using IAM to control access to file systems";
+ * IAM policy evaluation logic, same-account requests). So the API function's role (ClientMount + ClientWrite)
+ * reads and writes, the inspector's role (ClientMount only) mounts read-only, and no role gets
+ * ClientRootAccess. Naming no principal matters: EFS's PutFileSystemPolicy has rejected roles created
+ * moments earlier in the same deploy as invalid principals (terraform-provider-aws #21716, retried in #21734),
+ * which made a first deploy roll back now and then. Lambda mounts through a mount target and encrypts the
+ * traffic (Lambda docs, "Using Amazon EFS with Lambda": "Lambda manages the connection and encrypts all
+ * traffic"), so both denies pass the functions.
+ */
+function clientGuardPolicy(): iam.PolicyDocument {
+  const deny = (sid: string, condition: Record<string, string>) =>
+    new iam.PolicyStatement({ sid, effect: iam.Effect.DENY, principals: [new iam.AnyPrincipal()], actions: CLIENT_ACTIONS, conditions: { Bool: condition } });
+  return new iam.PolicyDocument({
+    statements: [
+      deny('DenyClientsNotUsingAMountTarget', { 'elasticfilesystem:AccessedViaMountTarget': 'false' }),
+      deny('DenyClientsWithoutTls', { 'aws:SecureTransport': 'false' }),
+    ],
+  });
+}
+
+/** Rejects limits that API Gateway or Lambda would reject later, during the deploy. */
+function validateLimits(props: HelloVpcLambdaStackProps): void {
+  const { rateLimit, burstLimit } = props.throttle ?? DEFAULT_THROTTLE;
+  if (rateLimit !== undefined && !(rateLimit > 0)) throw new Error(`throttle.rateLimit ${rateLimit} must be a positive number of requests per second.`);
+  if (burstLimit !== undefined && !(Number.isInteger(burstLimit) && burstLimit > 0)) {
+    throw new Error(`throttle.burstLimit ${burstLimit} must be a positive whole number of requests.`);
+  }
+  const reserved = props.reservedConcurrency;
+  if (reserved !== undefined && !(Number.isInteger(reserved) && reserved >= 1)) {
+    throw new Error(`reservedConcurrency ${reserved} must be a whole number of at least 1 (0 would stop the function from running at all).`);
+  }
 }

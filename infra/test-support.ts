@@ -60,3 +60,54 @@ export function accessPointArn(logicalId: string): unknown {
     ],
   };
 }
+
+export interface PolicyStatement {
+  readonly Effect: 'Allow' | 'Deny';
+  readonly Action: string | string[];
+  readonly Principal?: { AWS: unknown };
+  readonly Resource?: unknown;
+  readonly Condition?: Record<string, Record<string, unknown>>;
+}
+
+/** What an NFS client asks when it connects: one client action, and the values of the condition keys. */
+export interface ClientConnection {
+  readonly action: string;
+  /** The identity policy statements of the client's role; [] for a client that does not use IAM. */
+  readonly identity: readonly PolicyStatement[];
+  /** Condition keys EFS sets for the connection (EFS docs: "EFS condition keys for clients"). */
+  readonly context: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * How EFS decides a client action, written down so that template tests can check the outcome, not the
+ * wording: an explicit Deny in the file system policy or the identity policy wins; otherwise an Allow in
+ * *either* allows ("An allow permission on an action in either an IAM identity policy or a file system
+ * resource policy allows access for that action", EFS docs, "Using IAM to control access to file systems",
+ * https://docs.aws.amazon.com/efs/latest/ug/iam-access-control-nfs-efs.html, and IAM's policy evaluation
+ * logic for requests within one account); nothing allows it: implicitly denied. Only what this stack uses is
+ * modelled: principal `*`, the Bool and StringEquals operators (a key the request lacks does not match), and
+ * resources compared as the template writes them.
+ */
+export function efsClientDecision(
+  fileSystemPolicy: { Statement: readonly PolicyStatement[] },
+  fileSystemArn: unknown,
+  connection: ClientConnection,
+): 'allow' | 'deny' | 'implicit deny' {
+  const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+  const matches = (s: PolicyStatement, fromResourcePolicy: boolean) => {
+    const actions = ([] as string[]).concat(s.Action);
+    if (!actions.includes(connection.action) && !actions.includes('*')) return false;
+    if (fromResourcePolicy && !same(s.Principal, { AWS: '*' })) throw new Error(`Principal ${JSON.stringify(s.Principal)} is not modelled.`);
+    if (!fromResourcePolicy && !same(s.Resource, fileSystemArn) && s.Resource !== '*') return false;
+    return Object.entries(s.Condition ?? {}).every(([operator, keys]) => {
+      if (operator !== 'Bool' && operator !== 'StringEquals') throw new Error(`Condition operator ${operator} is not modelled.`);
+      return Object.entries(keys).every(([key, value]) => key in connection.context && same(connection.context[key], value));
+    });
+  };
+  const all = [
+    ...fileSystemPolicy.Statement.map((s) => [s, true] as const),
+    ...connection.identity.map((s) => [s, false] as const),
+  ].filter(([s, fromResourcePolicy]) => matches(s, fromResourcePolicy));
+  if (all.some(([s]) => s.Effect === 'Deny')) return 'deny';
+  return all.some(([s]) => s.Effect === 'Allow') ? 'allow' : 'implicit deny';
+}

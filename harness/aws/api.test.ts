@@ -1,5 +1,5 @@
 import { DescribeStackEventsCommand, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { GetFunctionCommand } from '@aws-sdk/client-lambda';
+import { GetAccountSettingsCommand, GetFunctionCommand } from '@aws-sdk/client-lambda';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { describe, expect, it } from 'vitest';
 import { type AwsClients, awsApi } from './api.ts';
@@ -106,5 +106,21 @@ describe('awsApi', () => {
       timedOut: false,
       detail: 'State Failed (EniLimitExceeded): ENI limit reached',
     });
+  });
+
+  it("should read the account's concurrency quota from GetAccountSettings", async () => {
+    // Shape of the answer from the Lambda API reference, GetAccountSettings (Response Syntax:
+    // AccountLimit {CodeSizeUnzipped, CodeSizeZipped, ConcurrentExecutions, TotalCodeSize,
+    // UnreservedConcurrentExecutions}, AccountUsage {FunctionCount, TotalCodeSize});
+    // https://docs.aws.amazon.com/lambda/latest/api/API_GetAccountSettings.html, and @aws-sdk/client-lambda
+    // 3.1164 models_0.d.ts `AccountLimit`). 10 stands for a new account with a low quota.
+    const settings = {
+      AccountLimit: { TotalCodeSize: 80530636800, CodeSizeUnzipped: 262144000, CodeSizeZipped: 52428800, ConcurrentExecutions: 10, UnreservedConcurrentExecutions: 10 },
+      AccountUsage: { TotalCodeSize: 1024, FunctionCount: 2 },
+    };
+    const api = awsApi('eu-west-1', clients(new Map([[GetAccountSettingsCommand, () => settings]])));
+    await expect(api.accountConcurrency()).resolves.toEqual({ limit: 10, unreserved: 10 });
+    const empty = awsApi('eu-west-1', clients(new Map([[GetAccountSettingsCommand, () => ({})]])));
+    await expect(empty.accountConcurrency()).rejects.toThrow(/without AccountLimit.ConcurrentExecutions/);
   });
 });

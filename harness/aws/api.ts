@@ -6,8 +6,9 @@ import {
   type StackEvent,
   waitUntilStackDeleteComplete,
 } from '@aws-sdk/client-cloudformation';
-import { GetFunctionCommand, LambdaClient, waitUntilFunctionActiveV2 } from '@aws-sdk/client-lambda';
+import { GetAccountSettingsCommand, GetFunctionCommand, LambdaClient, waitUntilFunctionActiveV2 } from '@aws-sdk/client-lambda';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import type { AccountConcurrency } from './concurrency.ts';
 import type { CallerIdentity } from './guard.ts';
 
 /**
@@ -41,6 +42,8 @@ export interface AwsApi {
   waitStackDeleted(stackName: string, maxWaitSeconds: number): Promise<WaitOutcome>;
   /** Waits until the function is `Active` (a VPC function is `Pending` while Lambda makes its network interfaces). */
   waitFunctionActive(functionName: string, maxWaitSeconds: number): Promise<WaitOutcome>;
+  /** The account's Lambda concurrency quota in the region (Lambda GetAccountSettings). */
+  accountConcurrency(): Promise<AccountConcurrency>;
 }
 
 /** SDK clients for one region; tests pass objects that answer `send` instead. */
@@ -134,6 +137,15 @@ export function awsApi(region: string, clients: AwsClients = sdkClients(region))
     },
 
     waitFunctionActive: (functionName, maxWaitSeconds) => waitUntilActive(lambda, functionName, { maxWaitSeconds, minDelay: 5, maxDelay: 30 }),
+
+    accountConcurrency: async () => {
+      const { AccountLimit: limit } = await lambda.send(new GetAccountSettingsCommand({}));
+      const { ConcurrentExecutions, UnreservedConcurrentExecutions } = limit ?? {};
+      if (ConcurrentExecutions === undefined || UnreservedConcurrentExecutions === undefined) {
+        throw new Error(`Lambda GetAccountSettings answered without AccountLimit.ConcurrentExecutions / UnreservedConcurrentExecutions: ${JSON.stringify(limit)}`);
+      }
+      return { limit: ConcurrentExecutions, unreserved: UnreservedConcurrentExecutions };
+    },
   };
 }
 

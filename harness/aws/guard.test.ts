@@ -44,6 +44,35 @@ describe('checkAwsAccess', () => {
     await expect(checkAwsAccess({ ...env, AWS_REGION: 'Ireland' }, identity())).rejects.toThrow('"Ireland" (from AWS_REGION) is not an AWS region name');
   });
 
+  it.each(['eu-west-1', 'us-east-1', 'il-central-1', 'cn-north-1', 'us-gov-west-1', 'us-iso-east-1', 'us-isob-east-1', 'eu-isoe-west-1', 'us-isof-south-1', 'eusc-de-east-1'])(
+    'should accept the region name %s (the SDK partition patterns)',
+    async (region) => {
+      await expect(checkAwsAccess({ ...env, AWS_REGION: region }, identity())).resolves.toMatchObject({ region });
+    },
+  );
+
+  it.each(['eu-west', 'euwest-1', 'xx-west-1', 'eusc-fr-east-1', 'EU-WEST-1', 'eu-west-1 '])('should refuse %j as a region name', async (region) => {
+    // A trailing space is trimmed, so it must pass; every other value here is no region of any partition.
+    const result = checkAwsAccess({ ...env, AWS_REGION: region }, identity());
+    if (region === 'eu-west-1 ') await expect(result).resolves.toMatchObject({ region: 'eu-west-1' });
+    else await expect(result).rejects.toThrow('is not an AWS region name like eu-west-1');
+  });
+
+  it.each(['ap-southeast-6', 'ap-east-2', 'ap-southeast-5', 'mx-central-1', 'ap-southeast-7', 'ca-west-1'])(
+    'should refuse %s, where Lambda cannot mount EFS, listing every such region, before asking STS',
+    async (region) => {
+      const sts = identity();
+      await expect(checkAwsAccess({ ...env, AWS_REGION: region }, sts)).rejects.toThrow(
+        new RegExp(
+          `AWS_REGION=${region} \\(.+\\): Lambda cannot mount EFS there, so the stack could never work\\. Choose another region; Lambda has no EFS in: ` +
+            'ap-southeast-6 Asia Pacific \\(New Zealand\\), ap-east-2 Asia Pacific \\(Taipei\\), ap-southeast-5 Asia Pacific \\(Malaysia\\), ' +
+            'mx-central-1 Mexico \\(Central\\), ap-southeast-7 Asia Pacific \\(Thailand\\), ca-west-1 Canada West \\(Calgary\\)\\.',
+        ),
+      );
+      expect(sts).not.toHaveBeenCalled();
+    },
+  );
+
   it('should refuse credentials of another account, naming both accounts and the principal', async () => {
     await expect(checkAwsAccess(env, identity('999999999999'))).rejects.toThrow(
       'HARNESS_AWS_ACCOUNT=123456789012, but the credentials found (arn:aws:sts::999999999999:assumed-role/ci/run) belong to account 999999999999',

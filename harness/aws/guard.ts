@@ -21,6 +21,37 @@ export interface AwsAccess {
 /** STS GetCallerIdentity in a region (the default credential chain); injected so tests need no AWS. */
 export type GetCallerIdentity = (region: string) => Promise<CallerIdentity>;
 
+/**
+ * Region names of every AWS partition: the `regionRegex` of each partition in the AWS SDK's partition table
+ * (@aws-sdk/core 3.981, `submodules/client/util-endpoints/lib/aws/partitions.js`: aws, aws-cn, aws-us-gov,
+ * aws-iso, aws-iso-b, aws-iso-e, aws-iso-f, aws-eusc). A region launched later in one of them matches too.
+ */
+const REGION_PATTERNS = [
+  /^(us|eu|ap|sa|ca|me|af|il|mx)-\w+-\d+$/,
+  /^cn-\w+-\d+$/,
+  /^us-gov-\w+-\d+$/,
+  /^us-iso-\w+-\d+$/,
+  /^us-isob-\w+-\d+$/,
+  /^eu-isoe-\w+-\d+$/,
+  /^us-isof-\w+-\d+$/,
+  /^eusc-(de)-\w+-\d+$/,
+];
+
+/**
+ * Regions where Lambda cannot mount EFS: "Amazon EFS for Lambda is available in all commercial Regions except
+ * Asia Pacific (New Zealand), Asia Pacific (Taipei), Asia Pacific (Malaysia), Mexico (Central), Asia Pacific
+ * (Thailand), and Canada West (Calgary)" (Lambda docs, "Configuring file system access for Lambda
+ * functions", Supported Regions). Codes from the SDK's partition table above.
+ */
+export const REGIONS_WITHOUT_EFS_FOR_LAMBDA: Readonly<Record<string, string>> = {
+  'ap-southeast-6': 'Asia Pacific (New Zealand)',
+  'ap-east-2': 'Asia Pacific (Taipei)',
+  'ap-southeast-5': 'Asia Pacific (Malaysia)',
+  'mx-central-1': 'Mexico (Central)',
+  'ap-southeast-7': 'Asia Pacific (Thailand)',
+  'ca-west-1': 'Canada West (Calgary)',
+};
+
 /** The region from AWS_REGION or AWS_DEFAULT_REGION; a profile's region does not count (no silent default). */
 export function explicitRegion(env: NodeJS.ProcessEnv): string {
   const region = env.AWS_REGION?.trim();
@@ -36,8 +67,17 @@ export function explicitRegion(env: NodeJS.ProcessEnv): string {
         "The harness never falls back to a default region or a profile's region: it works exactly where the environment says.",
     );
   }
-  if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(chosen)) {
-    throw new Error(`"${chosen}" (from ${region ? 'AWS_REGION' : 'AWS_DEFAULT_REGION'}) is not an AWS region name like eu-west-1.`);
+  const source = region ? 'AWS_REGION' : 'AWS_DEFAULT_REGION';
+  if (!REGION_PATTERNS.some((pattern) => pattern.test(chosen))) {
+    throw new Error(`"${chosen}" (from ${source}) is not an AWS region name like eu-west-1.`);
+  }
+  const withoutEfs = REGIONS_WITHOUT_EFS_FOR_LAMBDA[chosen];
+  if (withoutEfs) {
+    const list = Object.entries(REGIONS_WITHOUT_EFS_FOR_LAMBDA).map(([code, name]) => `${code} ${name}`).join(', ');
+    throw new Error(
+      `${source}=${chosen} (${withoutEfs}): Lambda cannot mount EFS there, so the stack could never work. ` +
+        `Choose another region; Lambda has no EFS in: ${list}.`,
+    );
   }
   return chosen;
 }

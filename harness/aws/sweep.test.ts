@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AwsApi, StackSummary, WaitOutcome } from './api.ts';
-import { formatDuration, formatTable, runSweep, selectExpired } from './sweep.ts';
+import { formatDuration, formatTable, runSweep, selectExpired, selectRun } from './sweep.ts';
 
 const NOW = new Date('2026-11-25T12:00:00Z');
 const HARNESS = { harness: 'apigw-vpc-lambda-efs' };
@@ -57,6 +57,44 @@ describe('selectExpired', () => {
     expect(decisions['harness-b']).toMatchObject({ delete: false, reason: 'expired, but busy (ROLLBACK_IN_PROGRESS): the next sweep retries' });
     expect(decisions['harness-c']).toMatchObject({ delete: true, reason: 'expired 3 h ago; its last deletion failed, trying again' });
   });
+
+  it('should delete an expired stack left in REVIEW_IN_PROGRESS, and keep one that has not expired', () => {
+    // REVIEW_IN_PROGRESS: a stack whose CREATE change set was made but never executed (CloudFormation API
+    // reference, Stack.StackStatus); `cdk deploy` killed between CreateChangeSet and ExecuteChangeSet leaves it.
+    const decisions = byName([
+      expired('harness-review', 'REVIEW_IN_PROGRESS'),
+      stack('harness-fresh', { ...HARNESS, 'harness:expires-at': '2026-11-25T13:00:00.000Z' }, 'REVIEW_IN_PROGRESS'),
+    ]);
+    expect(decisions['harness-review']).toMatchObject({
+      delete: true,
+      reason: 'expired 3 h ago; a deploy stopped before executing its change set (REVIEW_IN_PROGRESS)',
+    });
+    expect(decisions['harness-fresh']).toMatchObject({ delete: false, reason: 'expires in 1 h' });
+  });
+});
+
+describe('selectRun', () => {
+  const RUN = 'gh-12345678901-1';
+  const mine = (status = 'CREATE_IN_PROGRESS', tags: Record<string, string> = {}) =>
+    stack(`harness-${RUN}`, { ...HARNESS, 'harness:run-id': RUN, 'harness:expires-at': '2026-11-25T14:00:00.000Z', ...tags }, status);
+
+  it("should pick the run's own stack although it has not expired, whatever its state", () => {
+    const decisions = selectRun([mine(), expired('harness-other')], RUN);
+    expect(decisions.map((d) => [d.stack.name, d.delete, d.reason])).toEqual([
+      [`harness-${RUN}`, true, `the stack of run ${RUN} (CREATE_IN_PROGRESS)`],
+      ['harness-other', false, `not the stack of run ${RUN}`],
+    ]);
+  });
+
+  it('should not pick a stack of that name without the harness tag or with another run id', () => {
+    const untagged = stack(`harness-${RUN}`, { 'harness:run-id': RUN });
+    const otherRun = mine('CREATE_COMPLETE', { 'harness:run-id': 'gh-1-1' });
+    expect(selectRun([untagged, otherRun], RUN).map((d) => d.delete)).toEqual([false, false]);
+  });
+
+  it('should refuse a run id that makes no valid stack name', () => {
+    expect(() => selectRun([], 'gh 1')).toThrow(/CloudFormation rejects/);
+  });
 });
 
 describe('formatTable', () => {
@@ -94,6 +132,7 @@ function fakeAws(stacks: StackSummary[], options: { account?: string; deleteOutc
       return options.deleteOutcome?.(name) ?? { ok: true };
     },
     waitFunctionActive: async () => ({ ok: true }),
+    accountConcurrency: async () => ({ limit: 1000, unreserved: 1000 }),
   };
   return { api, calls };
 }
@@ -160,6 +199,25 @@ describe('runSweep', () => {
     const bad = await sweep(['--force'], account());
     expect(bad.code).toBe(2);
     expect(bad.err).toContain("Unknown option '--force'");
+  });
+
+  it("should delete this run's stack with --run-id, before it expires, and wait until it is gone", async () => {
+    const RUN = 'gh-12345678901-1';
+    const own = stack(`harness-${RUN}`, { ...HARNESS, 'harness:run-id': RUN, 'harness:expires-at': '2026-11-25T14:00:00.000Z' }, 'CREATE_IN_PROGRESS');
+    const aws = fakeAws([own, expired('harness-old')]);
+    const { code, out } = await sweep(['--yes', '--run-id', RUN], aws);
+    expect(code).toBe(0);
+    expect(aws.calls).toEqual(['list', `delete harness-${RUN}`, `wait harness-${RUN}`]);
+    expect(out).toContain(`deleted harness-${RUN}`);
+  });
+
+  it('should exit 0 with --run-id when the run left no stack, and 2 for a run id that names no stack', async () => {
+    const none = await sweep(['--yes', '--run-id', 'gh-1-1'], fakeAws([expired('harness-old')]));
+    expect(none.code).toBe(0);
+    expect(none.out).toContain('Nothing to delete: no stack harness-gh-1-1 of run gh-1-1 is left.');
+    const bad = await sweep(['--yes', '--run-id', 'gh_1'], fakeAws([]));
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('Run id "gh_1" makes the stack name "harness-gh_1", which CloudFormation rejects');
   });
 
   it('should say so when there is nothing to delete', async () => {

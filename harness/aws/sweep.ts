@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { redact } from '../redact.ts';
 import type { AwsApi, StackSummary } from './api.ts';
 import { checkAwsAccess } from './guard.ts';
-import { EXPIRES_AT_TAG, HARNESS_TAG, HARNESS_TAG_VALUE, STACK_NAME_PREFIX } from './stack.ts';
+import { awsStackName, EXPIRES_AT_TAG, HARNESS_TAG, HARNESS_TAG_VALUE, RUN_ID_TAG, STACK_NAME_PREFIX } from './stack.ts';
 
 /**
  * `npm run sweep`: finds test stacks that runs left behind (a killed CI job, HARNESS_KEEP=1) and, with
@@ -47,10 +47,29 @@ function decide(stack: StackSummary, now: Date): SweepDecision {
   }
   const left = expiresAt.getTime() - now.getTime();
   if (left > 0) return skip(`expires in ${formatDuration(left)}`, expiresAt);
+  // A deploy killed between creating its change set and executing it leaves the stack in REVIEW_IN_PROGRESS
+  // for good: nothing is running on it, so it is deleted like a finished stack.
+  if (stack.status === 'REVIEW_IN_PROGRESS') {
+    return { stack, delete: true, reason: `expired ${formatDuration(-left)} ago; a deploy stopped before executing its change set (REVIEW_IN_PROGRESS)`, expiresAt };
+  }
   // A stack being created or rolled back is busy; CloudFormation finishes (or times out) and the next sweep takes it.
   if (stack.status.endsWith('_IN_PROGRESS')) return skip(`expired, but busy (${stack.status}): the next sweep retries`, expiresAt);
   const retry = stack.status === 'DELETE_FAILED' ? '; its last deletion failed, trying again' : '';
   return { stack, delete: true, reason: `expired ${formatDuration(-left)} ago${retry}`, expiresAt };
+}
+
+/**
+ * `--run-id`: the one stack of that run, expired or not (the run is over: its CI job was cancelled or timed
+ * out), still only when it carries the harness tag and that run id in its tags.
+ */
+export function selectRun(stacks: readonly StackSummary[], runId: string): SweepDecision[] {
+  const name = awsStackName(runId);
+  return stacks.map((stack): SweepDecision => {
+    if (!isHarnessStack(stack)) return { stack, delete: false, reason: `not a harness stack (no ${HARNESS_TAG}=${HARNESS_TAG_VALUE} tag)` };
+    if (stack.name !== name || stack.tags[RUN_ID_TAG] !== runId) return { stack, delete: false, reason: `not the stack of run ${runId}` };
+    if (stack.status === 'DELETE_COMPLETE') return { stack, delete: false, reason: 'already deleted' };
+    return { stack, delete: true, reason: `the stack of run ${runId} (${stack.status})` };
+  });
 }
 
 /** `2 h 5 min`, `40 min`, `30 s`. */
@@ -77,15 +96,17 @@ export function formatTable(decisions: readonly SweepDecision[]): string {
   return [line(header), ...rows.map(line), ...footer].join('\n');
 }
 
-export const USAGE = `Usage: npm run sweep -- [--yes]
+export const USAGE = `Usage: npm run sweep -- [--yes] [--run-id <run id>]
 
 Lists the stacks that harness runs left in HARNESS_AWS_ACCOUNT / AWS_REGION and deletes the expired ones.
 A stack is deleted only when it has the tag ${HARNESS_TAG}=${HARNESS_TAG_VALUE}, a name starting with
 ${STACK_NAME_PREFIX} and a ${EXPIRES_AT_TAG} time in the past. Nothing else is ever touched.
 
-  --yes    delete the expired stacks and wait until each is gone (up to ${DELETE_WAIT_SECONDS / 60} min: Lambda's
-           VPC network interfaces are released slowly). Without it, only lists.
-  --help   this text.
+  --yes           delete the expired stacks and wait until each is gone (up to ${DELETE_WAIT_SECONDS / 60} min: Lambda's
+                  VPC network interfaces are released slowly). Without it, only lists.
+  --run-id <id>   only the stack of that run (${STACK_NAME_PREFIX}<id>, tagged ${RUN_ID_TAG}=<id>), expired or not: the
+                  cleanup of a CI job that was cancelled or timed out (HARNESS_RUN_ID of that run).
+  --help          this text.
 
 Environment: HARNESS_AWS_ACCOUNT (12 digits, must match the credentials), AWS_REGION; credentials from the
 default chain (profile, SSO, OIDC in CI).
@@ -113,13 +134,19 @@ export async function runSweep(options: SweepOptions): Promise<number> {
   const { env, out } = options;
   const err = (line: string) => options.err(redact(line, env));
   let yes: boolean;
+  let runId: string | undefined;
   try {
-    const { values } = parseArgs({ args: [...options.args], options: { yes: { type: 'boolean', default: false }, help: { type: 'boolean', default: false } } });
+    const { values } = parseArgs({
+      args: [...options.args],
+      options: { yes: { type: 'boolean', default: false }, help: { type: 'boolean', default: false }, 'run-id': { type: 'string' } },
+    });
     if (values.help) {
       out(USAGE);
       return 0;
     }
     yes = values.yes;
+    runId = values['run-id']?.trim();
+    if (runId !== undefined) awsStackName(runId);
   } catch (error) {
     err(`${(error as Error).message}\n\n${USAGE}`);
     return 2;
@@ -138,7 +165,8 @@ export async function runSweep(options: SweepOptions): Promise<number> {
 
   let decisions: SweepDecision[];
   try {
-    decisions = selectExpired(await aws.listStacks(), (options.now ?? (() => new Date()))());
+    const stacks = await aws.listStacks();
+    decisions = runId === undefined ? selectExpired(stacks, (options.now ?? (() => new Date()))()) : selectRun(stacks, runId);
   } catch (error) {
     err(`Listing the stacks in ${where} failed (${(error as Error).name}): ${(error as Error).message}. The role needs cloudformation:DescribeStacks.`);
     return 1;
@@ -147,11 +175,11 @@ export async function runSweep(options: SweepOptions): Promise<number> {
   out(formatTable(decisions));
   const expired = decisions.filter((d) => d.delete).map((d) => d.stack.name);
   if (expired.length === 0) {
-    out('Nothing to delete.');
+    out(runId === undefined ? 'Nothing to delete.' : `Nothing to delete: no stack ${awsStackName(runId)} of run ${runId} is left.`);
     return 0;
   }
   if (!yes) {
-    out(`${expired.length} expired stack(s) would be deleted. Run \`npm run sweep -- --yes\` to delete them.`);
+    out(`${expired.length} ${runId === undefined ? 'expired ' : ''}stack(s) would be deleted. Run \`npm run sweep -- --yes${runId === undefined ? '' : ` --run-id ${runId}`}\` to delete them.`);
     return 0;
   }
 

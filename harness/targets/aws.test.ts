@@ -2,8 +2,9 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { PatternModel } from '../assembly.ts';
+import type { PatternModel, SynthOptions } from '../assembly.ts';
 import type { AwsApi, StackSummary, WaitOutcome } from '../aws/api.ts';
+import type { AccountConcurrency } from '../aws/concurrency.ts';
 import { CdkError, type CdkCommand, type RunCdkOptions } from '../cdk.ts';
 import { Cleanup } from '../cleanup.ts';
 import { connect } from '../connect.ts';
@@ -11,7 +12,7 @@ import type { EnvironmentInfo } from '../environment.ts';
 import { Progress } from '../progress.ts';
 import { startTarget } from '../start.ts';
 import type { TargetContext } from '../target.ts';
-import { type AwsTargetOverrides, createAwsTarget, greetingPath, keepStack, normalizeApiUrl } from './aws.ts';
+import { type AwsTargetOverrides, createAwsTarget, greetingPath, keepStack, normalizeApiUrl, reservedConcurrencyOf, throttleOf } from './aws.ts';
 
 // The aws target against fakes of AWS and of the CDK CLI: the order of deploy and teardown, the waits and
 // the messages, everything but the network.
@@ -48,6 +49,8 @@ interface Harness {
   readonly ctx: TargetContext;
   /** Everything that happened, in order: CLI runs, AWS calls, aborts. */
   readonly calls: string[];
+  /** The options of every synthesis. */
+  readonly synths: SynthOptions[];
   readonly output: () => string;
   readonly start: () => Promise<{ info: EnvironmentInfo }>;
 }
@@ -62,12 +65,15 @@ interface FakeOptions {
   readonly active?: WaitOutcome;
   readonly answers?: number[];
   readonly logs?: string[];
+  /** What Lambda's GetAccountSettings answers; by default a mature account's quota. */
+  readonly accountConcurrency?: () => Promise<AccountConcurrency>;
   readonly overrides?: AwsTargetOverrides;
 }
 
 function fakeHarness(options: FakeOptions = {}): Harness {
   const runDir = mkdtempSync(path.join(tmp, 'run-'));
   const calls: string[] = [];
+  const synths: SynthOptions[] = [];
   let out = '';
   const progress = new Progress({ stream: Object.assign({ write: (s: string) => ((out += s), true) }) as never, live: false });
   const cleanup = new Cleanup();
@@ -79,6 +85,7 @@ function fakeHarness(options: FakeOptions = {}): Harness {
     cleanup,
     synth: async (o) => {
       calls.push(`synth ${o.stackName} inspector=${o.inspector}`);
+      synths.push(o);
       return fakeModel(o.outdir);
     },
   };
@@ -98,6 +105,10 @@ function fakeHarness(options: FakeOptions = {}): Harness {
     waitFunctionActive: async (name) => {
       calls.push(`wait active ${name}`);
       return options.active ?? { ok: true };
+    },
+    accountConcurrency: async () => {
+      calls.push('account concurrency');
+      return options.accountConcurrency ? options.accountConcurrency() : { limit: 1000, unreserved: 1000 };
     },
   };
   const answers = [...(options.answers ?? [200])];
@@ -134,7 +145,7 @@ function fakeHarness(options: FakeOptions = {}): Harness {
     ...options.overrides,
     timings: { pollIntervalMs: 1, firstAnswerMs: 200, tickMs: 10, ...options.overrides?.timings },
   });
-  return { ctx, calls, output: () => out, start: () => target(ctx) };
+  return { ctx, calls, synths, output: () => out, start: () => target(ctx) };
 }
 
 describe('aws target', () => {
@@ -159,8 +170,10 @@ describe('aws target', () => {
       faults: [],
       runDir: h.ctx.runDir,
       runId: RUN_ID,
+      concurrencyLimit: 800,
     });
     expect(h.calls).toEqual([
+      'account concurrency',
       `synth ${STACK} inspector=true`,
       'cdk deploy (2 removal(s) registered)',
       `wait active ${STACK}-myHelloVPCLambda`,
@@ -170,6 +183,48 @@ describe('aws target', () => {
     expect(deployCommand!.args).toEqual(expect.arrayContaining(['deploy', STACK, '--outputs-file', path.join(h.ctx.runDir, 'outputs.json')]));
     expect(deployCommand!.args).toEqual(expect.arrayContaining(['harness=apigw-vpc-lambda-efs', `harness:run-id=${RUN_ID}`, 'harness:expires-at=2026-11-25T06:32:00.000Z']));
     expect(deployCommand!.env).toMatchObject({ AWS_REGION: 'eu-west-1', AWS_DEFAULT_REGION: 'eu-west-1' });
+  });
+
+  it('should bind the synthesized stack to the checked account and region, so the CDK CLI refuses other credentials', async () => {
+    const h = fakeHarness();
+    await h.start();
+    expect(h.synths).toEqual([{ stackName: STACK, inspector: true, outdir: path.join(h.ctx.runDir, 'cdk.out'), env: { account: '123456789012', region: 'eu-west-1' } }]);
+  });
+
+  it("should scale the concurrency scenario to a new account's low Lambda quota, and say so", async () => {
+    // A new account: GetAccountSettings answers ConcurrentExecutions 10, all of it unreserved.
+    const h = fakeHarness({ accountConcurrency: async () => ({ limit: 10, unreserved: 10 }) });
+    const { info } = await h.start();
+    expect(info.concurrencyLimit).toBe(8);
+    expect(h.output()).toContain(
+      'Lambda concurrency: account concurrency quota 10, unreserved 10: 80% of the unreserved pool is 8; the concurrency scenario sends 8 writes at once (100 on the other targets)',
+    );
+  });
+
+  it('should reserve concurrency with HARNESS_AWS_RESERVED_CONCURRENCY and scale the writers to it', async () => {
+    const h = fakeHarness({ env: { ...ENV, HARNESS_AWS_RESERVED_CONCURRENCY: '20' } });
+    const { info } = await h.start();
+    expect(h.synths[0]).toMatchObject({ reservedConcurrency: 20 });
+    expect(info.concurrencyLimit).toBe(20);
+    expect(h.output()).toContain("the function's reserved concurrency is 20 (account concurrency quota 1000, unreserved 1000); the concurrency scenario sends 20 writes at once");
+  });
+
+  it('should throttle the $default stage with HARNESS_AWS_THROTTLE and keep the writers within its burst', async () => {
+    const h = fakeHarness({ env: { ...ENV, HARNESS_AWS_THROTTLE: '10/40' } });
+    const { info } = await h.start();
+    expect(h.synths[0]).toMatchObject({ throttle: { rateLimit: 10, burstLimit: 40 } });
+    expect(info.concurrencyLimit).toBe(40);
+    expect(h.output()).toContain('the $default stage allows bursts of 40; the concurrency scenario sends 40 writes at once (100 on the other targets)');
+  });
+
+  it('should fail before deploying when GetAccountSettings is not allowed, naming the permission', async () => {
+    const denied = Object.assign(new Error('User is not authorized to perform: lambda:GetAccountSettings'), { name: 'AccessDeniedException' });
+    const h = fakeHarness({ accountConcurrency: async () => Promise.reject(denied) });
+    await expect(h.start()).rejects.toThrow(
+      'Reading the Lambda concurrency quota of account 123456789012 in eu-west-1 failed (AccessDeniedException): User is not authorized to perform: lambda:GetAccountSettings. The role needs lambda:GetAccountSettings.',
+    );
+    expect(h.calls).toEqual(['account concurrency']);
+    expect(h.ctx.cleanup.size).toBe(0);
   });
 
   it('should delete the stack at the end and wait until it is gone', async () => {
@@ -192,7 +247,7 @@ describe('aws target', () => {
     expect((error as Error).message).not.toContain(SECRET);
     // The harness runs the cleanup after a failed start (harness/start.ts).
     await h.ctx.cleanup.run();
-    expect(h.calls).toEqual([`synth ${STACK} inspector=true`, 'cdk deploy (2 removal(s) registered)', 'events', 'cdk destroy (0 removal(s) registered)', 'wait deleted']);
+    expect(h.calls).toEqual(['account concurrency', `synth ${STACK} inspector=true`, 'cdk deploy (2 removal(s) registered)', 'events', 'cdk destroy (0 removal(s) registered)', 'wait deleted']);
   });
 
   it('should say how to bootstrap when the account is not bootstrapped', async () => {
@@ -308,6 +363,24 @@ describe('aws target helpers', () => {
   it('should send the first request to the greeting route from the template', () => {
     expect(greetingPath(fakeModel('/a'))).toBe('/myHelloVPCLambda');
     expect(() => greetingPath({ routes: [], templatePath: 't.json' })).toThrow('No ANY route without parameters in t.json');
+  });
+
+  it('should read HARNESS_AWS_RESERVED_CONCURRENCY strictly', () => {
+    expect(reservedConcurrencyOf({})).toBeUndefined();
+    expect(reservedConcurrencyOf({ HARNESS_AWS_RESERVED_CONCURRENCY: ' ' })).toBeUndefined();
+    expect(reservedConcurrencyOf({ HARNESS_AWS_RESERVED_CONCURRENCY: '5' })).toBe(5);
+    for (const bad of ['0', '-1', '2.5', 'lots']) {
+      expect(() => reservedConcurrencyOf({ HARNESS_AWS_RESERVED_CONCURRENCY: bad })).toThrow(`HARNESS_AWS_RESERVED_CONCURRENCY="${bad}" is not a whole number of at least 1`);
+    }
+  });
+
+  it('should read HARNESS_AWS_THROTTLE as <rate>/<burst>', () => {
+    expect(throttleOf({})).toBeUndefined();
+    expect(throttleOf({ HARNESS_AWS_THROTTLE: '50/200' })).toEqual({ rateLimit: 50, burstLimit: 200 });
+    expect(throttleOf({ HARNESS_AWS_THROTTLE: '0.5/1' })).toEqual({ rateLimit: 0.5, burstLimit: 1 });
+    for (const bad of ['50', '0/10', '10/0', '10/2.5', 'fast']) {
+      expect(() => throttleOf({ HARNESS_AWS_THROTTLE: bad })).toThrow(`HARNESS_AWS_THROTTLE="${bad}" is not <requests per second>/<burst>`);
+    }
   });
 
   it('should read HARNESS_KEEP strictly', () => {

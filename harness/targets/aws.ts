@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { PatternModel } from '../assembly.ts';
 import { awsApi, type AwsApi, type WaitOutcome } from '../aws/api.ts';
+import { CONCURRENT_WRITERS, concurrencyLimit, concurrentWriters } from '../aws/concurrency.ts';
 import { checkAwsAccess } from '../aws/guard.ts';
 import { awsStackName, EXPIRES_AT_TAG, expiryTime, harnessTags } from '../aws/stack.ts';
 import { type CdkCommand, cdkDeployCommand, cdkDestroyCommand, readOutputs, requireOutput, type RunCdkOptions, runCdk } from '../cdk.ts';
@@ -86,10 +87,36 @@ async function startOnAws(ctx: TargetContext, deps: AwsTargetDeps): Promise<{ in
   const stackName = awsStackName(ctx.runId);
   const expiresAt = expiryTime(deps.now(), env.HARNESS_AWS_TTL);
   const keep = keepStack(env);
+  const reservedConcurrency = reservedConcurrencyOf(env);
+  const throttle = throttleOf(env);
   progress.info(`AWS account ${account}, region ${region}: stack ${stackName}, expires ${expiresAt.toISOString()}${keep ? ', kept (HARNESS_KEEP)' : ''}`);
+  // Read before anything is deployed: a missing permission fails the run in seconds, not after the deploy.
+  const concurrency = await progress.phase("read the account's Lambda concurrency (GetAccountSettings)", async () => {
+    try {
+      return concurrencyLimit(await aws.accountConcurrency(), reservedConcurrency, throttle?.burstLimit);
+    } catch (error) {
+      throw new Error(
+        clean(`Reading the Lambda concurrency quota of account ${account} in ${region} failed (${(error as Error).name}): ${(error as Error).message}. The role needs lambda:GetAccountSettings.`),
+        { cause: error },
+      );
+    }
+  });
+  const writers = concurrentWriters({ target: 'aws', concurrencyLimit: concurrency.limit });
+  progress.info(
+    `Lambda concurrency: ${concurrency.reason}; the concurrency scenario sends ${writers.writers} writes at once` +
+      (writers.note ? ` (${CONCURRENT_WRITERS} on the other targets)` : ''),
+  );
 
   const model = await progress.phase('synthesize CDK app', () =>
-    ctx.synth({ stackName, inspector: true, outdir: path.join(ctx.runDir, 'cdk.out') }),
+    // Bound to the checked account and region: the CDK CLI itself then refuses credentials of another account.
+    ctx.synth({
+      stackName,
+      inspector: true,
+      outdir: path.join(ctx.runDir, 'cdk.out'),
+      env: { account, region },
+      ...(reservedConcurrency === undefined ? {} : { reservedConcurrency }),
+      ...(throttle === undefined ? {} : { throttle }),
+    }),
   );
   const mount = model.apiFunction.mount;
   if (!mount) throw new Error(`Function ${model.apiFunction.functionName} mounts no file system in ${model.templatePath}.`);
@@ -146,6 +173,7 @@ async function startOnAws(ctx: TargetContext, deps: AwsTargetDeps): Promise<{ in
     faults: [],
     runDir: ctx.runDir,
     runId: ctx.runId,
+    concurrencyLimit: concurrency.limit,
   };
 
   try {
@@ -297,6 +325,36 @@ export function greetingPath(model: Pick<PatternModel, 'routes' | 'templatePath'
   const route = model.routes.find((r) => r.method === 'ANY' && !r.path.includes('{'));
   if (!route) throw new Error(`No ANY route without parameters in ${model.templatePath}: nothing to send the first request to.`);
   return route.path;
+}
+
+/** HARNESS_AWS_RESERVED_CONCURRENCY: unset or empty reserves nothing; otherwise a whole number of at least 1. */
+export function reservedConcurrencyOf(env: NodeJS.ProcessEnv): number | undefined {
+  const value = env.HARNESS_AWS_RESERVED_CONCURRENCY?.trim();
+  if (!value) return undefined;
+  if (!/^\d+$/.test(value) || Number(value) < 1) {
+    throw new Error(
+      `HARNESS_AWS_RESERVED_CONCURRENCY="${env.HARNESS_AWS_RESERVED_CONCURRENCY}" is not a whole number of at least 1: ` +
+        'set the most instances the API function may run at once (e.g. 20), or unset it to reserve nothing.',
+    );
+  }
+  return Number(value);
+}
+
+/**
+ * HARNESS_AWS_THROTTLE=<rate>/<burst> (requests per second / requests in a burst) for the `$default` stage;
+ * unset or empty keeps infra's default.
+ */
+export function throttleOf(env: NodeJS.ProcessEnv): { rateLimit: number; burstLimit: number } | undefined {
+  const value = env.HARNESS_AWS_THROTTLE?.trim();
+  if (!value) return undefined;
+  const match = /^(\d+(?:\.\d+)?)\/(\d+)$/.exec(value);
+  if (!match || !(Number(match[1]) > 0) || !(Number(match[2]) > 0)) {
+    throw new Error(
+      `HARNESS_AWS_THROTTLE="${env.HARNESS_AWS_THROTTLE}" is not <requests per second>/<burst>: set for example ` +
+        'HARNESS_AWS_THROTTLE=50/200 (both above 0), or unset it for the default.',
+    );
+  }
+  return { rateLimit: Number(match[1]), burstLimit: Number(match[2]) };
 }
 
 /** HARNESS_KEEP=1 keeps the stack; unset, empty or 0 deletes it; anything else is a mistake worth stopping for. */
