@@ -11,7 +11,7 @@ import { synthesize } from '../assembly.ts';
 import { Progress } from '../progress.ts';
 import { redact } from '../redact.ts';
 import { createRunDir, makeRunId } from '../run.ts';
-import { deployToEndpoint } from '../targets/endpoint.ts';
+import { deployToEndpoint, endpointSettings } from '../targets/endpoint.ts';
 
 const { values } = parseArgs({ options: { target: { type: 'string', default: 'endpoint' }, json: { type: 'boolean', default: false } } });
 
@@ -23,7 +23,9 @@ try {
   const runDir = createRunDir(runId);
   const progress = new Progress();
   progress.info(`deploy ${runId}: artifacts in ${runDir}`);
-  const { info, stackName } = await deployToEndpoint({ runId, runDir, env: process.env, progress, synth: synthesize });
+  const { info, stackName, reader } = await deployToEndpoint({ runId, runDir, env: process.env, progress, synth: synthesize });
+  // HARNESS_EFS_BRIDGE=volume: the reader opened the volume to the function's user; nothing reads it after this.
+  await reader?.stop();
   const publicEndpoint = process.env.HARNESS_PUBLIC_ENDPOINT?.trim().replace(/\/+$/, '');
   const apiUrl = publicEndpoint && info.awsEndpoint ? publicEndpoint + info.apiUrl.slice(info.awsEndpoint.length) : info.apiUrl;
   if (values.json) {
@@ -32,7 +34,8 @@ try {
     process.stdout.write(`Stack:      ${stackName}\n`);
     process.stdout.write(`API:        ${apiUrl}\n`);
     process.stdout.write(`Greeting:   ${apiUrl}/myHelloVPCLambda\n`);
-    process.stdout.write(`EFS folder: ${info.efsDir}  (what the function sees at ${info.mountPath})\n`);
+    const where = info.efsDir ? `EFS folder: ${info.efsDir}` : `EFS volume: ${endpointSettings(process.env).volume}`;
+    process.stdout.write(`${where}  (what the function sees at ${info.mountPath})\n`);
   }
 } catch (error) {
   process.stderr.write(`${redact((error as Error).message)}\n`);
