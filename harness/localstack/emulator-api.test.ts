@@ -3,7 +3,10 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emulatorApi } from './emulator-api.ts';
 
-// A fake LocalStack on 127.0.0.1 answering the calls the deploy flow makes, in each API's wire format.
+// A fake LocalStack on 127.0.0.1 answering the calls the deploy flow makes, in each API's wire format. Sources
+// (localstack/localstack@8b9a79f0): CloudFormation is the query protocol with XML bodies and a ValidationError
+// "Stack with id … does not exist" for a missing stack (services/cloudformation/v2/provider.py); the others are
+// cited where they answer. The full list: docs/localstack-behaviour.md.
 const requests: { method: string; url: string; authorization: string; body: string }[] = [];
 let server: Server;
 let endpoint: string;
