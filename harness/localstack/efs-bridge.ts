@@ -85,7 +85,11 @@ export function shellQuote(word: string): string {
   return `'${word.replaceAll("'", `'"'"'`)}'`;
 }
 
-/** UID under which LocalStack's Lambda containers run functions (its init drops root to sbx_user1051). */
+/**
+ * UID under which LocalStack's Lambda containers run functions: its init drops root to sbx_user1051 unless
+ * LAMBDA_INIT_USER says otherwise (localstack/localstack@8b9a79f0, localstack-core/localstack/config.py), and
+ * the Lambda base images define that user with uid 993. The folder is opened to everyone, so another uid works too.
+ */
 export const LOCALSTACK_LAMBDA_UID = 993;
 
 export interface PreparedDir {
