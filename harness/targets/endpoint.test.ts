@@ -181,6 +181,16 @@ describe('endpoint target against a LocalStack that answers as LocalStack does',
       { placement: {}, volumeReader },
     ).catch(() => undefined);
     expect(started.slice(2)).toEqual(['localstack/localstack:2026.08.0 harness-efs', 'stopped']);
+
+    // The target registers the reader with its cleanup the moment it exists; the cleanup then removes it.
+    const registered: string[] = [];
+    await deployToEndpoint(
+      ctx({ HARNESS_ENDPOINT: fake.endpoint, HARNESS_EFS_BRIDGE: 'volume' }),
+      { runCdk: fakeCdk({ verb: 'deploy', error: new Error('deploy failed') }).run, healthWaitSeconds: 0 },
+      { placement: {}, volumeReader, registerReader: (r) => void registered.push(r.location.containerId) },
+    ).catch(() => undefined);
+    expect(registered).toEqual(['reader1']);
+    expect(started.slice(4)).toEqual(['localstack/localstack:2026.08.0 harness-efs']);
   });
 
   it('should keep bind in a container, as docker compose sets it up, and say what to do if the LocalStack uses a volume', async () => {

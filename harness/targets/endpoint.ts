@@ -51,6 +51,8 @@ export interface EndpointDeps {
   readonly placement?: DockerPlacement;
   /** Starts the container that reads (and opens) a bridge volume. @default startVolumeReader */
   readonly volumeReader?: (image: string, volume: string) => Promise<VolumeReader>;
+  /** Registers the reader's removal the moment it exists (the target's cleanup); without it a failed deploy stops it. */
+  readonly registerReader?: (reader: VolumeReader) => void;
 }
 
 export const HOW_TO_START =
@@ -91,6 +93,7 @@ export async function deployToEndpoint(
     reader = await ctx.progress.phase(`open Docker volume ${settings.volume} (through a container of ${image})`, () =>
       (deps.volumeReader ?? startVolumeReader)(image, settings.volume),
     );
+    deps.registerReader?.(reader);
     files = { efsVolume: reader.location };
   }
 
@@ -105,7 +108,7 @@ export async function deployToEndpoint(
     bridge: bridge.mode,
     ...overrides,
   }).catch(async (error: unknown) => {
-    await reader?.stop();
+    if (!deps.registerReader) await reader?.stop();
     throw error;
   });
   return {
@@ -116,8 +119,9 @@ export async function deployToEndpoint(
 }
 
 export const start: StartTarget = async (ctx): Promise<RunningTarget> => {
-  const { info, stackName, reader } = await deployToEndpoint(ctx);
-  if (reader) ctx.cleanup.add(`volume reader ${reader.location.containerId.slice(0, 12)}`, () => reader.stop());
+  const { info, stackName } = await deployToEndpoint(ctx, {}, {
+    registerReader: (reader) => ctx.cleanup.add(`volume reader ${reader.location.containerId.slice(0, 12)}`, () => reader.stop()),
+  });
   return {
     info,
     // The emulator and the stack belong to whoever started them; the next run reuses the stack.
