@@ -444,7 +444,7 @@ describe('docker-compose.yml', () => {
   it('should document every variable it reads in .env.example', () => {
     const read = new Set([...composeText.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1]));
     read.delete('PWD'); // the shell's (or Compose's, since 2.35), not ours
-    expect([...read].sort()).toEqual(['HARNESS_EFS_DIR', 'HARNESS_LOCALSTACK_TAG', 'LOCALSTACK_AUTH_TOKEN']);
+    expect([...read].sort()).toEqual(['HARNESS_EFS_BRIDGE', 'HARNESS_EFS_DIR', 'HARNESS_LOCALSTACK_EFS', 'HARNESS_LOCALSTACK_TAG', 'LOCALSTACK_AUTH_TOKEN']);
     for (const name of read) expect(envExample).toMatch(new RegExp(`^${name}=`, 'm'));
   });
 

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import type { Environment, EnvironmentInfo, FaultName, FileView, InvokeResult } from './environment.ts';
+import { volumeView } from './localstack/volume-view.ts';
 
 /**
  * Turns the serializable `EnvironmentInfo` that global setup provides into the `Environment` scenarios use.
@@ -18,7 +19,9 @@ export function connect(info: EnvironmentInfo): Environment {
   const invoke = (functionName: string, event: unknown) => invokeFunction(lambda, functionName, event);
   const files = info.efsDir
     ? hostFolderView(info.efsDir)
-    : info.inspectorFunctionName
+    : info.efsVolume
+      ? volumeView(info.efsVolume)
+      : info.inspectorFunctionName
       ? inspectorView((event) => invoke(info.inspectorFunctionName!, event))
       : unavailableView(info);
   return {

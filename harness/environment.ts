@@ -22,6 +22,11 @@ export interface EnvironmentInfo {
   readonly mountPath: string;
   /** Host folder the function sees as `mountPath` (access point root already applied). Absent on `aws`. */
   readonly efsDir?: string;
+  /**
+   * LocalStack targets with HARNESS_EFS_BRIDGE=volume, instead of `efsDir`: the Docker volume the function sees
+   * as `mountPath`, read through the container `containerId`, which mounts it at `path`.
+   */
+  readonly efsVolume?: { readonly containerId: string; readonly path: string };
   /** Physical name of the function behind the API. */
   readonly functionName: string;
   /** The function's timeout from the template. */

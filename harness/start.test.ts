@@ -35,7 +35,7 @@ describe('startTarget on each target, when what it needs is missing', () => {
     const error = await failure(startTarget('localstack', options({})));
     expect(error.message).toMatch(/^Target "localstack" failed to start: LOCALSTACK_AUTH_TOKEN is not set/);
     expect(error.message).toMatch(/Base plan for HTTP APIs/);
-    expect(error.message).toMatch(/Ultimate plan for the EFS API/);
+    expect(error.message).toMatch(/The EFS API \(Ultimate plan\) is optional/);
     expect(error.message).toMatch(/Artifacts: .*\.harness\/runs\/\d{8}-\d{6}-[0-9a-f]{4} \(the full error: start-error.txt\)$/);
   });
 

@@ -14,7 +14,7 @@ import { hostView, pasteableLines } from '../paste.ts';
 import { Progress } from '../progress.ts';
 import { redact } from '../redact.ts';
 import { createRunDir, makeRunId } from '../run.ts';
-import { deployToEndpoint } from '../targets/endpoint.ts';
+import { deployToEndpoint, endpointSettings } from '../targets/endpoint.ts';
 
 loadProjectEnv();
 const { values } = parseArgs({ options: { target: { type: 'string', default: 'endpoint' }, json: { type: 'boolean', default: false } } });
@@ -27,12 +27,15 @@ try {
   const runDir = createRunDir(runId);
   const progress = new Progress();
   progress.info(`deploy ${runId}: artifacts in ${runDir}`);
-  const { info, stackName } = await deployToEndpoint({ runId, runDir, env: process.env, progress, synth: synthesize });
+  const { info, stackName, reader } = await deployToEndpoint({ runId, runDir, env: process.env, progress, synth: synthesize });
+  // HARNESS_EFS_BRIDGE=volume: the reader opened the volume to the function's user; nothing reads it after this.
+  await reader?.stop();
   const view = hostView(info, process.env);
   if (values.json) {
     process.stdout.write(`${JSON.stringify({ target: info.target, apiUrl: view.apiUrl, efsDir: view.efsDir, stackName })}\n`);
   } else {
-    process.stdout.write([`Stack:      ${stackName}`, ...pasteableLines(view, info.mountPath)].map((line) => `${line}\n`).join(''));
+    const volume = view.efsDir ? [] : [`EFS volume: ${endpointSettings(process.env).volume}  (what the function sees at ${info.mountPath})`];
+    process.stdout.write([`Stack:      ${stackName}`, ...pasteableLines(view, info.mountPath), ...volume].map((line) => `${line}\n`).join(''));
   }
 } catch (error) {
   process.stderr.write(`${redact((error as Error).message)}\n`);

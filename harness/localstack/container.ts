@@ -1,4 +1,5 @@
 import { LocalstackContainer } from '@testcontainers/localstack';
+import { getContainerRuntimeClient, getReaper, LABEL_TESTCONTAINERS_SESSION_ID } from 'testcontainers';
 
 /**
  * The LocalStack container the `localstack` target starts: a pure description (`localstackContainerConfig`,
@@ -14,13 +15,14 @@ export const DEFAULT_LOCALSTACK_IMAGE = 'localstack/localstack:2026.08.0';
 /** LocalStack's default is 20 s: a cold Node.js function in a VPC with a bind mount can need more. */
 export const LAMBDA_RUNTIME_ENVIRONMENT_TIMEOUT_SECONDS = 60;
 
-/** Where the LocalStack container sees the EFS bridge folder (only to empty it as root at teardown). */
+/** Where the LocalStack container sees the EFS bridge (to empty it as root, or to read a bridge volume). */
 export const EFS_ROOT_IN_CONTAINER = '/var/lib/harness-efs';
 
-/** What the pattern needs from LocalStack, by plan (DESIGN.md, "Facts about the emulators"). */
+/** What the pattern needs from LocalStack, by plan (LocalStack's licensing page, 23 March 2026; README "LocalStack"). */
 export const PLAN_HELP =
-  'The pattern needs LocalStack\'s Base plan for HTTP APIs (apigatewayv2) and the Ultimate plan for the EFS API ' +
-  '(Lambda and CloudFormation are in every plan).';
+  'The pattern needs LocalStack\'s Base plan for HTTP APIs (apigatewayv2; Lambda and CloudFormation are in every plan). ' +
+  'The EFS API (Ultimate plan) is optional: LocalStack never mounts EFS, so without it the harness deploys the stack without ' +
+  'its AWS::EFS::* resources (HARNESS_LOCALSTACK_EFS=auto).';
 
 export const TOKEN_HELP =
   'Get an Auth Token at https://app.localstack.cloud/workspace/auth-token (for CI, create a CI Auth Token there ' +
@@ -57,8 +59,8 @@ export interface ContainerConfigOptions {
   readonly dockerSocketPath: string;
   /** `-v` flags of the EFS bridge (see efs-bridge.ts), put into every Lambda container. */
   readonly lambdaDockerFlags: string;
-  /** Host folder holding the bridged file systems. */
-  readonly efsRoot: string;
+  /** The bridge as LocalStack itself mounts it: the host folder, or each volume, under EFS_ROOT_IN_CONTAINER. */
+  readonly efsMounts: readonly { readonly source: string; readonly target: string }[];
   /** User-defined network that LocalStack and its Lambda containers share; none on reuse (see below). */
   readonly network?: string;
   readonly reuse: boolean;
@@ -66,7 +68,9 @@ export interface ContainerConfigOptions {
 
 export interface LocalstackContainerConfig {
   readonly image: string;
+  /** Everything but LAMBDA_DOCKER_FLAGS, which is set once, with the Ryuk label (lambdaDockerFlagsValue). */
   readonly environment: Readonly<Record<string, string>>;
+  readonly lambdaDockerFlags: string;
   readonly bindMounts: readonly { readonly source: string; readonly target: string }[];
   readonly network?: string;
   readonly reuse: boolean;
@@ -78,41 +82,63 @@ export function localstackContainerConfig(options: ContainerConfigOptions): Loca
     image: options.image,
     environment: {
       LOCALSTACK_AUTH_TOKEN: options.authToken,
-      // The module appends its Ryuk session label to this (not on reuse): both survive.
-      LAMBDA_DOCKER_FLAGS: options.lambdaDockerFlags,
       LAMBDA_RUNTIME_ENVIRONMENT_TIMEOUT: String(LAMBDA_RUNTIME_ENVIRONMENT_TIMEOUT_SECONDS),
       // Set here rather than by the module, so that reuse (which skips the module's hook) gets it too.
       LOCALSTACK_HOST: 'localhost',
       DEBUG: '0',
       ...(options.network ? { LAMBDA_DOCKER_NETWORK: options.network } : {}),
     },
+    lambdaDockerFlags: options.lambdaDockerFlags,
     bindMounts: [
       // Lambda runs each function in a sibling container through the host's Docker engine.
       { source: options.dockerSocketPath, target: '/var/run/docker.sock' },
       // Files the function writes belong to its user inside the Lambda container (sbx_user1051, uid 993);
-      // LocalStack runs as root and can remove them at teardown where the harness's user cannot.
-      { source: options.efsRoot, target: EFS_ROOT_IN_CONTAINER },
+      // LocalStack runs as root and can remove them at teardown where the harness's user cannot. A volume's
+      // source is its name: Docker mounts the named volume (Engine API, HostConfig.Binds).
+      ...options.efsMounts,
     ],
     ...(options.network ? { network: options.network } : {}),
     reuse: options.reuse,
   };
 }
 
+/** LAMBDA_DOCKER_FLAGS: the bridge, then the Ryuk label that lets the reaper remove Lambda containers with the session. */
+export function lambdaDockerFlagsValue(bridgeFlags: string, sessionId: string | undefined): string {
+  return [bridgeFlags, sessionId && `-l ${LABEL_TESTCONTAINERS_SESSION_ID}=${sessionId}`].filter(Boolean).join(' ');
+}
+
+/** The Ryuk session of this process (starting the reaper, as LocalstackContainer's own hook does). */
+async function ryukSessionId(): Promise<string> {
+  return (await getReaper(await getContainerRuntimeClient())).sessionId;
+}
+
 /**
- * `LocalstackContainer` writes the Ryuk session id into LAMBDA_DOCKER_FLAGS before Testcontainers hashes the
- * container's settings, so a reused container never matches (testcontainers-node#1143). On reuse we skip that
- * hook: a container that outlives the session must not have its Lambda containers reaped with the session.
+ * LAMBDA_DOCKER_FLAGS set exactly once. `LocalstackContainer.beforeContainerCreated` (@testcontainers/localstack
+ * 12.1.0, build/localstack-container.js `flagLambdaSessionId`) calls withEnvironment with the old value plus its
+ * Ryuk label, and GenericContainer.withEnvironment (testcontainers 12.2.0) appends to the container's Env list:
+ * a value set before would reach Docker twice, and which one LocalStack reads would depend on its entrypoint.
+ * So this hook replaces the module's: the whole value, once. Its other step, LOCALSTACK_HOST, is in our
+ * environment already. On reuse there is no label: it changes every session, so the reuse hash would never
+ * match (testcontainers-node#1143), and a container that outlives the session must keep its Lambda containers.
  */
 class HarnessLocalstackContainer extends LocalstackContainer {
+  private readonly bridgeFlags: string;
+  private readonly sessionId: () => Promise<string>;
+
+  constructor(image: string, bridgeFlags: string, sessionId: () => Promise<string>) {
+    super(image);
+    this.bridgeFlags = bridgeFlags;
+    this.sessionId = sessionId;
+  }
+
   protected override async beforeContainerCreated(): Promise<void> {
-    if (this.reuse) return;
-    await super.beforeContainerCreated();
+    this.withEnvironment({ LAMBDA_DOCKER_FLAGS: lambdaDockerFlagsValue(this.bridgeFlags, this.reuse ? undefined : await this.sessionId()) });
   }
 }
 
-/** The Testcontainers container for a configuration (not started). */
-export function createLocalstackContainer(config: LocalstackContainerConfig): LocalstackContainer {
-  const container = new HarnessLocalstackContainer(config.image)
+/** The Testcontainers container for a configuration (not started). `sessionId` is replaceable in tests. */
+export function createLocalstackContainer(config: LocalstackContainerConfig, sessionId: () => Promise<string> = ryukSessionId): LocalstackContainer {
+  const container = new HarnessLocalstackContainer(config.image, config.lambdaDockerFlags, sessionId)
     .withEnvironment({ ...config.environment })
     .withBindMounts(config.bindMounts.map((b) => ({ ...b, mode: 'rw' as const })));
   if (config.network) container.withNetworkMode(config.network);

@@ -1,11 +1,13 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { CdkError, type CdkCommand } from '../cdk.ts';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type CfnTemplate, type PatternModel, synthesize } from '../assembly.ts';
+import { CdkError } from '../cdk.ts';
 import { Progress } from '../progress.ts';
 import { apiUrlFor, decideDeploy, deployPattern, environmentInfo, stackNameFor } from './deploy.ts';
-import { fakeApi, fakeModel, OUTPUTS } from './test-fixtures.ts';
+import { type FakeLocalstack, type FakeLocalstackOptions, HEALTH_OK, startFakeLocalstack } from './test-fake-localstack.ts';
+import { fakeApi, fakeCdk, fakeModel, OUTPUTS } from './test-fixtures.ts';
 
 const TOKEN = 'ls-AbCd1234-EfGh-5678-IjKl-9012MnOp3456';
 const ENV = { PATH: '/usr/bin', LOCALSTACK_AUTH_TOKEN: TOKEN };
@@ -54,147 +56,243 @@ describe('decideDeploy', () => {
   });
 });
 
-/** A cdklocal that records its commands and, on deploy, writes the outputs file like the real CLI. */
-function fakeCdk(fail?: { verb: string; error: Error }) {
-  const commands: CdkCommand[] = [];
-  const run = async (cmd: CdkCommand, options?: { onLine?: (line: string) => void }): Promise<string> => {
-    commands.push(cmd);
-    const verb = cmd.args[1]!;
-    options?.onLine?.(`${verb} running with ${TOKEN}`);
-    if (fail?.verb === verb) throw fail.error;
-    if (verb === 'deploy') {
-      const file = cmd.args[cmd.args.indexOf('--outputs-file') + 1]!;
-      writeFileSync(file, JSON.stringify({ [cmd.args[2]!]: OUTPUTS }));
-    }
-    return '';
-  };
-  return { run, commands, verbs: () => commands.map((c) => c.args[1]) };
+const HEALTH_503 = {
+  status: 503,
+  body: JSON.stringify({ status: 'unavailable', error: { code: 'mount_unavailable', message: 'Mount path /mnt/msg does not exist (is the file system mounted?)' } }),
+};
+
+let fake: FakeLocalstack;
+let model: PatternModel;
+beforeAll(async () => {
+  // The real synthesized template: the bridge-only variant is made from it.
+  model = await synthesize({ stackName: 'HelloVpcLambda', outdir: path.join(root, 'cdk.out') });
+}, 120_000);
+afterEach(async () => fake?.close());
+
+async function localstack(options: FakeLocalstackOptions = {}) {
+  fake = await startFakeLocalstack(options);
+  return fake.endpoint;
 }
 
-function options(runDir: string, overrides: Partial<Parameters<typeof deployPattern>[0]> = {}) {
+function options(runDir: string, endpoint: string, overrides: Partial<Parameters<typeof deployPattern>[0]> = {}) {
   return {
-    endpoint: ENDPOINT,
+    endpoint,
     stackName: 'HelloVpcLambda',
-    model: fakeModel(),
+    model,
     runDir,
     env: ENV,
     progress: new Progress({ quiet: true }),
+    bridge: 'bind',
+    healthWaitSeconds: 0,
     ...overrides,
   };
 }
 
+const runDir = () => mkdtempSync(path.join(root, 'run-'));
+
 describe('deployPattern', () => {
-  it('should bootstrap then deploy with cdklocal against the endpoint, tag the hash, check the resources and wait for Active', async () => {
-    const runDir = mkdtempSync(path.join(root, 'run-'));
-    const cdk = fakeCdk();
+  it('should bootstrap then deploy with cdklocal against the endpoint, tag the hash, check the resources, wait for Active and prove /health', async () => {
+    const dir = runDir();
+    const endpoint = await localstack({ efsApi: true });
+    const cdk = fakeCdk(undefined, `running with ${TOKEN}`);
     const api = fakeApi();
-    const deployment = await deployPattern(options(runDir, { api, runCdk: cdk.run }));
+    const deployment = await deployPattern(options(dir, endpoint, { api, runCdk: cdk.run }));
     expect(deployment).toEqual({
       stackName: 'HelloVpcLambda',
       apiId: 'abc123',
-      apiUrl: `${ENDPOINT}/_aws/execute-api/abc123/$default`,
+      apiUrl: `${endpoint}/_aws/execute-api/abc123/$default`,
       functionName: 'HelloVpcLambda-myHelloVPCLambda',
       deployed: true,
+      efs: { mode: 'api', reason: 'the EFS API answers (HARNESS_LOCALSTACK_EFS=auto)' },
     });
     expect(cdk.verbs()).toEqual(['bootstrap', 'deploy']);
     expect(cdk.commands[0]!.args).toContain('aws://000000000000/us-east-1');
-    expect(cdk.commands[1]!.args).toEqual(expect.arrayContaining(['--tags', `harness:assembly-hash=${'a'.repeat(64)}`, '--outputs-file', path.join(runDir, 'outputs.json')]));
+    expect(cdk.commands[1]!.args).toEqual(
+      expect.arrayContaining(['--app', model.assemblyDir, '--tags', `harness:assembly-hash=${model.hash}`, '--outputs-file', path.join(dir, 'outputs.json')]),
+    );
     for (const cmd of cdk.commands) {
       expect(cmd.args[0]).toMatch(/cdklocal$/);
-      // S3 through the host's address, so that bucket URLs are path style (see cdklocal-env.ts).
-      expect(cmd.env).toMatchObject({ AWS_ENDPOINT_URL: ENDPOINT, AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:32771', AWS_REGION: 'us-east-1' });
+      expect(cmd.env).toMatchObject({ AWS_ENDPOINT_URL: endpoint, AWS_ENDPOINT_URL_S3: endpoint, AWS_REGION: 'us-east-1' });
       expect(cmd.env.LOCALSTACK_AUTH_TOKEN).toBeUndefined();
     }
     expect(api.waited).toEqual(['HelloVpcLambda-myHelloVPCLambda']);
+    expect(fake.requests).toContain('GET /_aws/execute-api/abc123/$default/health');
+  });
+
+  it("should pass against LocalStack's own answers, whose GetFunction reports no mount (a required mount fails this test)", async () => {
+    // The real emulator API against the fake: GetFunction without FileSystemConfigs, as LocalStack answers.
+    const endpoint = await localstack({ efsApi: true });
+    const deployment = await deployPattern(options(runDir(), endpoint, { runCdk: fakeCdk().run }));
+    expect(deployment.efs.mode).toBe('api');
+    expect(fake.requests).toEqual(
+      expect.arrayContaining([
+        'GET /2015-02-01/file-systems',
+        'GET /v2/apis/abc123/routes',
+        'GET /2015-03-31/functions/HelloVpcLambda-myHelloVPCLambda',
+        'GET /2015-02-01/file-systems?FileSystemId=fs-12345678',
+        'GET /_aws/execute-api/abc123/$default/health',
+      ]),
+    );
+  });
+
+  it('should deploy the bridge-only variant when the EFS API is not in the plan, and say once what it left out', async () => {
+    const dir = runDir();
+    const endpoint = await localstack({ efsApi: false });
+    const lines: string[] = [];
+    const progress = new Progress({ quiet: true });
+    progress.info = (line: string) => void lines.push(line);
+    const cdk = fakeCdk();
+    const deployment = await deployPattern(options(dir, endpoint, { runCdk: cdk.run, progress }));
+    expect(deployment.efs).toEqual({
+      mode: 'bridge-only',
+      reason: expect.stringMatching(/^the EFS API is not available \(DescribeFileSystems answered HTTP 501 .*not included within your LocalStack license/),
+    });
+    const variantDir = path.join(dir, 'cdk.out.bridge-only');
+    expect(cdk.commands[1]!.args).toEqual(expect.arrayContaining(['--app', variantDir]));
+    const deployed = JSON.parse(readFileSync(path.join(variantDir, 'HelloVpcLambda.template.json'), 'utf8')) as CfnTemplate;
+    expect(Object.values(deployed.Resources).filter((r) => r.Type.startsWith('AWS::EFS::'))).toEqual([]);
+    const said = lines.filter((l) => l.startsWith('EFS: '));
+    expect(said).toHaveLength(1);
+    expect(said[0]).toContain("LocalStack's Base plan is enough. Left out:\n  - FileSystem8A8E25C0 (AWS::EFS::FileSystem)");
+    expect(said[0]).toContain('FileSystemConfigs of HelloFunctionD909AE8C (mount at /mnt/msg)');
+    // The file system is not looked for: the variant has no FileSystemId output.
+    expect(fake.requests.filter((r) => r.includes('FileSystemId='))).toEqual([]);
+  });
+
+  it('should refuse HARNESS_LOCALSTACK_EFS=api without the EFS API, before running cdklocal', async () => {
+    const endpoint = await localstack({ efsApi: false });
+    const cdk = fakeCdk();
+    await expect(deployPattern(options(runDir(), endpoint, { runCdk: cdk.run, env: { ...ENV, HARNESS_LOCALSTACK_EFS: 'api' } }))).rejects.toThrow(
+      /HARNESS_LOCALSTACK_EFS=api, but the EFS API is not available \(DescribeFileSystems answered HTTP 501 .*Ultimate plan.*set it to bridge-only/,
+    );
+    expect(cdk.commands).toEqual([]);
+  });
+
+  it('should not ask the EFS API with HARNESS_LOCALSTACK_EFS=bridge-only', async () => {
+    const endpoint = await localstack({ efsApi: true });
+    const deployment = await deployPattern(options(runDir(), endpoint, { runCdk: fakeCdk().run, env: { ...ENV, HARNESS_LOCALSTACK_EFS: 'bridge-only' } }));
+    expect(deployment.efs).toEqual({ mode: 'bridge-only', reason: 'HARNESS_LOCALSTACK_EFS=bridge-only' });
+    expect(fake.requests.filter((r) => r.includes('file-systems'))).toEqual([]);
+  });
+
+  it('should fail the start with a diagnosis when /health does not answer 200: the answer, the likely causes and the log lines', async () => {
+    const endpoint = await localstack({ efsApi: false, health: [HEALTH_503], functionLog: ['INIT_START Runtime Version: nodejs:24', `token ${TOKEN}`] });
+    const error = await deployPattern(options(runDir(), endpoint, { runCdk: fakeCdk().run })).catch((e: Error) => e);
+    const message = (error as Error).message;
+    expect(message).toContain(`GET ${endpoint}/_aws/execute-api/abc123/$default/health answered HTTP 503 ${HEALTH_503.body}; it must answer 200`);
+    expect(message).toContain("LocalStack did not put the bridge at /mnt/msg in the function's container");
+    expect(message).toContain('Unable to parse volume mount Docker flags');
+    expect(message).toContain('Log of function HelloVpcLambda-myHelloVPCLambda (last 50 lines):\n  INIT_START Runtime Version: nodejs:24\n  token ***');
+    expect(message).not.toContain(TOKEN);
+  });
+
+  it('should wait out answers of a function that is still starting, then pass on 200', async () => {
+    const endpoint = await localstack({ efsApi: true, health: [{ status: 502, body: '{"message":"Internal Server Error"}' }, HEALTH_OK] });
+    await deployPattern(options(runDir(), endpoint, { runCdk: fakeCdk().run, healthWaitSeconds: 10 }));
+    expect(fake.requests.filter((r) => r.endsWith('/health'))).toHaveLength(2);
   });
 
   it('should keep a stack deployed from the same template without running cdklocal', async () => {
+    const endpoint = await localstack({ efsApi: true });
     const cdk = fakeCdk();
-    const api = fakeApi({ describeStack: async () => ({ status: 'UPDATE_COMPLETE', hash: 'a'.repeat(64), outputs: OUTPUTS }) });
-    const deployment = await deployPattern(options(mkdtempSync(path.join(root, 'run-')), { api, runCdk: cdk.run, keepCurrent: true }));
+    const api = fakeApi({ describeStack: async () => ({ status: 'UPDATE_COMPLETE', hash: model.hash, outputs: OUTPUTS }) });
+    const deployment = await deployPattern(options(runDir(), endpoint, { api, runCdk: cdk.run, keepCurrent: true }));
     expect(cdk.commands).toEqual([]);
     expect(deployment).toMatchObject({ deployed: false, apiId: 'abc123' });
     expect(api.waited).toHaveLength(1);
   });
 
-  it('should destroy and deploy again a stack from another template', async () => {
+  it('should destroy and deploy again a stack from another template, e.g. the full one when now the variant is deployed', async () => {
+    const endpoint = await localstack({ efsApi: false });
     const cdk = fakeCdk();
-    const api = fakeApi({ describeStack: async () => ({ status: 'CREATE_COMPLETE', hash: 'b'.repeat(64), outputs: OUTPUTS }) });
-    await deployPattern(options(mkdtempSync(path.join(root, 'run-')), { api, runCdk: cdk.run, keepCurrent: true }));
+    const api = fakeApi({ efsApi: async () => ({ available: false, detail: 'HTTP 501' }), describeStack: async () => ({ status: 'CREATE_COMPLETE', hash: model.hash, outputs: OUTPUTS }) });
+    await deployPattern(options(runDir(), endpoint, { api, runCdk: cdk.run, keepCurrent: true }));
     expect(cdk.verbs()).toEqual(['destroy', 'bootstrap', 'deploy']);
   });
 
   it('should attach failed stack events, function log lines and container log lines to a failed deploy, never the token', async () => {
-    const runDir = mkdtempSync(path.join(root, 'run-'));
+    const dir = runDir();
+    const endpoint = await localstack({ efsApi: true });
     const cdk = fakeCdk({ verb: 'deploy', error: new CdkError('`cdklocal deploy` exited with code 1', 1, ['❌ HelloVpcLambda failed']) });
     const api = fakeApi({
       failedEvents: async () => [
-        'AccessPointE936DE82 (AWS::EFS::AccessPoint) CREATE_FAILED: Resource type AWS::EFS::AccessPoint is not supported',
+        'HttpApiF5A9A8A7 (AWS::ApiGatewayV2::Api) CREATE_FAILED: Resource type AWS::ApiGatewayV2::Api is not supported',
         'HelloVpcLambda (AWS::CloudFormation::Stack) ROLLBACK_FAILED: rollback failed',
       ],
       functionLogs: async () => [`INIT_START token=${TOKEN}`],
     });
-    const error = await deployPattern(options(runDir, { api, runCdk: cdk.run, containerLog: () => ['Ready.', `LOCALSTACK_AUTH_TOKEN=${TOKEN}`] })).then(
+    const error = await deployPattern(options(dir, endpoint, { api, runCdk: cdk.run, containerLog: () => ['Ready.', `LOCALSTACK_AUTH_TOKEN=${TOKEN}`] })).then(
       () => undefined,
       (e: Error) => e,
     );
     expect(error?.message).toContain('`cdklocal deploy` exited with code 1');
-    expect(error?.message).toContain('Failed events of stack HelloVpcLambda:\n  AccessPointE936DE82 (AWS::EFS::AccessPoint) CREATE_FAILED: Resource type');
+    expect(error?.message).toContain('Failed events of stack HelloVpcLambda:\n  HttpApiF5A9A8A7 (AWS::ApiGatewayV2::Api) CREATE_FAILED: Resource type');
     expect(error?.message).toContain('Log of function HelloVpcLambda-myHelloVPCLambda (last 50 lines):\n  INIT_START token=***');
     expect(error?.message).toContain('LocalStack container log (last 50 lines):\n  Ready.\n  LOCALSTACK_AUTH_TOKEN=***');
-    expect(error?.message).toContain(`CDK output: ${path.join(runDir, 'deploy.log')}`);
+    expect(error?.message).toContain(`CDK output: ${path.join(dir, 'deploy.log')}`);
     expect(error?.message).not.toContain(TOKEN);
   });
 
   it('should still fail with the cause when the diagnostics themselves are unavailable', async () => {
+    const endpoint = await localstack({ efsApi: true });
     const cdk = fakeCdk({ verb: 'bootstrap', error: new CdkError('`cdklocal bootstrap` exited with code 1', 1, []) });
     const api = fakeApi({
       failedEvents: async () => {
         throw new Error('Stack with id HelloVpcLambda does not exist');
       },
     });
-    await expect(deployPattern(options(mkdtempSync(path.join(root, 'run-')), { api, runCdk: cdk.run }))).rejects.toThrow(
+    await expect(deployPattern(options(runDir(), endpoint, { api, runCdk: cdk.run }))).rejects.toThrow(
       /`cdklocal bootstrap` exited with code 1[\s\S]*Failed events of stack HelloVpcLambda: unavailable \(Stack with id HelloVpcLambda does not exist\)/,
     );
   });
 
   it('should name the Base plan when CloudFormation reported success but the HTTP API is not there', async () => {
+    const endpoint = await localstack({ efsApi: true });
     const api = fakeApi({ httpApi: async () => ({ found: false, detail: 'HTTP 501 not implemented', routeKeys: [] }) });
-    await expect(deployPattern(options(mkdtempSync(path.join(root, 'run-')), { api, runCdk: fakeCdk().run }))).rejects.toThrow(
+    await expect(deployPattern(options(runDir(), endpoint, { api, runCdk: fakeCdk().run }))).rejects.toThrow(
       /Stack HelloVpcLambda reports success, but HTTP API abc123 does not exist \(HTTP 501 not implemented\): HTTP APIs \(apigatewayv2\) need the Base plan\. .*CFN_IGNORE_UNSUPPORTED_RESOURCE_TYPES/,
     );
   });
 
-  it('should name the Ultimate plan when the file system is not there, and list missing routes and mounts', async () => {
+  it('should name the Ultimate plan when the full template deployed but the file system is not there, and list missing routes', async () => {
+    const endpoint = await localstack({ efsApi: true });
     const api = fakeApi({
       fileSystem: async () => ({ found: false, detail: 'HTTP 501' }),
       httpApi: async () => ({ found: true, routeKeys: ['ANY /myHelloVPCLambda'] }),
-      lambdaFunction: async () => ({ found: true, mountPaths: [] }),
     });
-    const error = await deployPattern(options(mkdtempSync(path.join(root, 'run-')), { api, runCdk: fakeCdk().run })).catch((e: Error) => e);
-    expect((error as Error).message).toContain('EFS file system fs-12345678 does not exist (HTTP 501): the EFS API needs the Ultimate plan');
+    const error = await deployPattern(options(runDir(), endpoint, { api, runCdk: fakeCdk().run })).catch((e: Error) => e);
+    expect((error as Error).message).toContain(
+      'EFS file system fs-12345678 does not exist (HTTP 501): the EFS API needs the Ultimate plan, or set HARNESS_LOCALSTACK_EFS=bridge-only',
+    );
     expect((error as Error).message).toContain('lacks the routes GET /health, GET /messages, GET /messages/{id}, POST /messages');
-    expect((error as Error).message).toContain('has no file system mounted at /mnt/msg');
     expect(api.waited).toEqual([]);
   });
 
   it('should stream the CDK output through progress, redacted, and read the outputs file the CLI wrote', async () => {
-    const runDir = mkdtempSync(path.join(root, 'run-'));
+    const dir = runDir();
+    const endpoint = await localstack({ efsApi: true });
     const lines: string[] = [];
     const progress = new Progress({ quiet: true });
     progress.info = (line: string) => void lines.push(line);
-    await deployPattern(options(runDir, { api: fakeApi(), runCdk: fakeCdk().run, progress }));
+    await deployPattern(options(dir, endpoint, { api: fakeApi(), runCdk: fakeCdk(undefined, `running with ${TOKEN}`).run, progress }));
     expect(lines).toContain('  deploy running with ***');
     expect(lines.join('\n')).not.toContain(TOKEN);
-    expect(readFileSync(path.join(runDir, 'outputs.json'), 'utf8')).toContain('abc123');
+    expect(readFileSync(path.join(dir, 'outputs.json'), 'utf8')).toContain('abc123');
   });
 });
 
 describe('environmentInfo', () => {
   it('should give scenarios the built API URL, the host EFS folder, the endpoint and no faults', () => {
     const model = fakeModel();
-    const deployment = { stackName: 'HelloVpcLambda', apiId: 'abc123', apiUrl: apiUrlFor(ENDPOINT, 'abc123'), functionName: OUTPUTS.FunctionName, deployed: true };
-    expect(environmentInfo({ target: 'endpoint', endpoint: `${ENDPOINT}/`, model, deployment, efsDir: '/p/.efs/lambda', runDir: '/r', runId: 'id' })).toEqual({
+    const deployment = {
+      stackName: 'HelloVpcLambda',
+      apiId: 'abc123',
+      apiUrl: apiUrlFor(ENDPOINT, 'abc123'),
+      functionName: OUTPUTS.FunctionName,
+      deployed: true,
+      efs: { mode: 'api', reason: 'r' } as const,
+    };
+    expect(environmentInfo({ target: 'endpoint', endpoint: `${ENDPOINT}/`, model, deployment, files: { efsDir: '/p/.efs/lambda' }, runDir: '/r', runId: 'id' })).toEqual({
       target: 'endpoint',
       apiUrl: `${ENDPOINT}/_aws/execute-api/abc123/$default`,
       mountPath: '/mnt/msg',

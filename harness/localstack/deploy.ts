@@ -7,13 +7,19 @@ import type { Progress } from '../progress.ts';
 import { redact } from '../redact.ts';
 import { cdklocalEnvironment, s3EndpointFor } from './cdklocal-env.ts';
 import { PLAN_HELP } from './container.ts';
+import { bridgeOnlyTemplate } from './bridge-only.ts';
+import { type EfsDecision, decideEfs, efsSetting } from './efs-mode.ts';
 import { ASSEMBLY_HASH_TAG, type DeployedStack, type EmulatorApi, emulatorApi } from './emulator-api.ts';
+import { requireHealthy } from './health-proof.ts';
+import { writeVariantAssembly } from './variant-assembly.ts';
 
 /**
  * Deploying the pattern into LocalStack, shared by the `localstack` and `endpoint` targets and the deploy
- * CLI: `cdklocal bootstrap` + `cdklocal deploy` of the already synthesized assembly, then a check that what
- * CloudFormation reports really exists, then waiting for the function to be `Active`. Any failure carries
- * the stack's failed events, the function's log lines and the container's last log lines.
+ * CLI: the EFS API decides between the full template and its bridge-only variant (efs-mode.ts), then
+ * `cdklocal bootstrap` + `cdklocal deploy` of the synthesized assembly, a check that what CloudFormation
+ * reports really exists, waiting for the function to be `Active`, and `GET <api>/health` answering 200
+ * (the proof that the function writes through the EFS bridge). Any failure carries the stack's failed
+ * events, the function's log lines and the container's last log lines.
  */
 
 export const REGION = 'us-east-1';
@@ -77,6 +83,10 @@ export interface DeployPatternOptions {
   readonly keepCurrent?: boolean;
   /** The container's latest log lines, for failures. */
   readonly containerLog?: () => readonly string[];
+  /** What carries the bridge into the function (`bind` or `volume`), for the diagnosis of a failed /health. */
+  readonly bridge: string;
+  /** How long /health may fail while the function starts. @default HEALTH_WAIT_SECONDS */
+  readonly healthWaitSeconds?: number;
   readonly api?: EmulatorApi;
   readonly runCdk?: typeof runCdk;
   readonly signal?: AbortSignal;
@@ -94,6 +104,8 @@ export interface Deployment {
   readonly functionName: string;
   /** False when an up-to-date stack was kept. */
   readonly deployed: boolean;
+  /** Full template (`api`) or the variant without AWS::EFS::* (`bridge-only`), and why. */
+  readonly efs: EfsDecision;
 }
 
 export async function deployPattern(options: DeployPatternOptions): Promise<Deployment> {
@@ -106,9 +118,13 @@ export async function deployPattern(options: DeployPatternOptions): Promise<Depl
   const run = { onLine: (line: string) => progress.info(`  ${clean(line)}`), logFile, ...(options.signal ? { signal: options.signal } : {}) };
 
   try {
+    const setting = efsSetting(options.env);
+    const efs = decideEfs(setting, setting === 'bridge-only' ? undefined : await api.efsApi());
+    // Deployed: the full template or its variant. Routes, the mount and the bridge: always the full `model`.
+    const deploying = deployableModel(model, efs, options);
     const cdkEnv = await cdklocalEnvironmentFor(options);
     const deployed = options.keepCurrent ? await api.describeStack(stackName) : undefined;
-    const decision = options.keepCurrent ? decideDeploy(deployed, model.hash) : ({ action: 'deploy', reason: 'a new stack for this run' } as const);
+    const decision = options.keepCurrent ? decideDeploy(deployed, deploying.hash) : ({ action: 'deploy', reason: 'a new stack for this run' } as const);
     progress.info(`stack ${stackName}: ${decision.action} (${decision.reason})`);
 
     let outputs: Readonly<Record<string, string>>;
@@ -117,21 +133,21 @@ export async function deployPattern(options: DeployPatternOptions): Promise<Depl
     } else {
       if (decision.action === 'recreate') {
         await progress.phase(`cdklocal destroy ${stackName}`, () =>
-          cdk(cdkDestroyCommand({ cli: 'cdklocal', assemblyDir: model.assemblyDir, stackName, env: cdkEnv }), run),
+          cdk(cdkDestroyCommand({ cli: 'cdklocal', assemblyDir: deploying.assemblyDir, stackName, env: cdkEnv }), run),
         );
       }
       await progress.phase('cdklocal bootstrap', () =>
-        cdk(cdkBootstrapCommand({ cli: 'cdklocal', assemblyDir: model.assemblyDir, env: cdkEnv, environment: `aws://${ACCOUNT_ID}/${REGION}` }), run),
+        cdk(cdkBootstrapCommand({ cli: 'cdklocal', assemblyDir: deploying.assemblyDir, env: cdkEnv, environment: `aws://${ACCOUNT_ID}/${REGION}` }), run),
       );
       await rm(outputsFile, { force: true });
       await progress.phase(`cdklocal deploy ${stackName}`, () =>
         cdk(
           cdkDeployCommand({
             cli: 'cdklocal',
-            assemblyDir: model.assemblyDir,
+            assemblyDir: deploying.assemblyDir,
             stackName,
             outputsFile,
-            tags: { [ASSEMBLY_HASH_TAG]: model.hash },
+            tags: { [ASSEMBLY_HASH_TAG]: deploying.hash },
             env: cdkEnv,
           }),
           run,
@@ -144,16 +160,49 @@ export async function deployPattern(options: DeployPatternOptions): Promise<Depl
     const functionName = requireOutput(outputs, 'FunctionName', stackName);
     await progress.phase('check the deployed resources', () => verifyDeployment(api, { stackName, model, outputs }));
     await progress.phase(`wait for ${functionName} to be Active`, () => api.waitFunctionActive(functionName, ACTIVE_WAIT_SECONDS));
-    return { stackName, apiId, apiUrl: apiUrlFor(options.endpoint, apiId), functionName, deployed: decision.action !== 'skip' };
+    const apiUrl = apiUrlFor(options.endpoint, apiId);
+    const mountPath = requireMount(model).mountPath;
+    await progress.phase('GET /health through the HTTP API (proves the EFS bridge)', () =>
+      requireHealthy({
+        apiUrl,
+        mountPath,
+        bridge: options.bridge,
+        ...(options.healthWaitSeconds !== undefined ? { waitSeconds: options.healthWaitSeconds } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+      }),
+    );
+    return { stackName, apiId, apiUrl, functionName, deployed: decision.action !== 'skip', efs };
   } catch (error) {
     throw await withDiagnostics(error as Error, options, api);
   }
 }
 
+/** The full template's model, or the bridge-only variant's written next to it (said once, with what it leaves out). */
+function deployableModel(model: PatternModel, efs: EfsDecision, options: Pick<DeployPatternOptions, 'runDir' | 'progress'>): PatternModel {
+  if (efs.mode === 'api') {
+    options.progress.info(`EFS: the full template, with its AWS::EFS::* resources (${efs.reason})`);
+    return model;
+  }
+  const variant = bridgeOnlyTemplate(model.template);
+  options.progress.info(
+    `EFS: deploying the bridge-only variant of ${model.stackName} because ${efs.reason}. LocalStack never mounts EFS into a function ` +
+      '(the EFS bridge does), so this changes nothing the scenarios see; LocalStack\'s Base plan is enough. Left out:\n' +
+      variant.leftOut.map((line) => `  - ${line}`).join('\n'),
+  );
+  return writeVariantAssembly(model, variant.template, path.join(options.runDir, 'cdk.out.bridge-only'));
+}
+
+function requireMount(model: PatternModel) {
+  const mount = model.apiFunction.mount;
+  if (!mount) throw new Error(`Function ${model.apiFunction.functionName} mounts no file system in ${model.templatePath}.`);
+  return mount;
+}
+
 /**
  * LocalStack's CloudFormation skips resource types the plan lacks and still reports success
- * (CFN_IGNORE_UNSUPPORTED_RESOURCE_TYPES, on by default): check that the API, its routes, the function with
- * its mount and the file system are really there, and say which plan is missing when not.
+ * (CFN_IGNORE_UNSUPPORTED_RESOURCE_TYPES, on by default): check that the API with its routes, the function
+ * and (when deployed) the file system are really there, and say which plan is missing when not. Not the
+ * function's mount: LocalStack's GetFunction never reports one (docs/localstack-behaviour.md); /health proves it.
  */
 export async function verifyDeployment(
   api: EmulatorApi,
@@ -171,13 +220,14 @@ export async function verifyDeployment(
   }
   const functionName = requireOutput(outputs, 'FunctionName', stackName);
   const fn = await api.lambdaFunction(functionName);
-  const mountPath = model.apiFunction.mount?.mountPath;
   if (!fn.found) problems.push(`function ${functionName} does not exist (${fn.detail})`);
-  else if (mountPath && !fn.mountPaths.includes(mountPath)) problems.push(`function ${functionName} has no file system mounted at ${mountPath}`);
+  // Only the full template has this output; the bridge-only variant leaves the file system out.
   const fileSystemId = outputs.FileSystemId;
   if (fileSystemId) {
     const fs = await api.fileSystem(fileSystemId);
-    if (!fs.found) problems.push(`EFS file system ${fileSystemId} does not exist (${fs.detail}): the EFS API needs the Ultimate plan`);
+    if (!fs.found) {
+      problems.push(`EFS file system ${fileSystemId} does not exist (${fs.detail}): the EFS API needs the Ultimate plan, or set HARNESS_LOCALSTACK_EFS=bridge-only`);
+    }
   }
   if (problems.length > 0) {
     throw new Error(
@@ -227,17 +277,17 @@ export function environmentInfo(o: {
   readonly endpoint: string;
   readonly model: PatternModel;
   readonly deployment: Deployment;
-  readonly efsDir: string;
+  /** Where the scenarios read the function's files: a host folder, or a volume through a container. */
+  readonly files: Pick<EnvironmentInfo, 'efsDir' | 'efsVolume'>;
   readonly runDir: string;
   readonly runId: string;
 }): EnvironmentInfo {
-  const mount = o.model.apiFunction.mount;
-  if (!mount) throw new Error(`Function ${o.model.apiFunction.functionName} mounts no file system in ${o.model.templatePath}.`);
+  const mount = requireMount(o.model);
   return {
     target: o.target,
     apiUrl: o.deployment.apiUrl,
     mountPath: mount.mountPath,
-    efsDir: o.efsDir,
+    ...o.files,
     functionName: o.deployment.functionName,
     functionTimeoutSeconds: o.model.apiFunction.timeoutSeconds,
     region: REGION,

@@ -3,8 +3,10 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { classifyEmulator, emulatorProblem, probeEmulator, requireCapableEmulator } from './detect.ts';
 
-// Bodies as the emulators send them: LocalStack's /_localstack/health (services map, edition, version);
-// Floci's HealthController answers both /_floci/health and /_localstack/health; MiniStack's /_ministack/health.
+// Bodies as the emulators send them: LocalStack's /_localstack/health (services map, edition, version:
+// localstack/localstack@8b9a79f0, services/internal.py HealthResource; states from services/plugins.py ServiceState);
+// Floci's HealthController answers both /_floci/health and /_localstack/health; MiniStack's /_ministack/health;
+// fakecloud's /_fakecloud/health (faiscadev/fakecloud@8ac2d3aa, crates/fakecloud-server/src/main.rs).
 const LOCALSTACK_ALL = JSON.stringify({
   services: { cloudformation: 'available', lambda: 'running', apigatewayv2: 'available', efs: 'available', s3: 'running', iam: 'available' },
   edition: 'pro',
@@ -17,10 +19,13 @@ const LOCALSTACK_HOBBY = JSON.stringify({
 });
 const FLOCI = JSON.stringify({ services: { s3: 'running', lambda: 'running', efs: 'running' }, edition: 'floci-always-free', version: '1.5.2' });
 const MINISTACK = JSON.stringify({ services: { s3: 'available', lambda: 'available' }, edition: 'light', version: '1.2.0' });
-// fakecloud's GET /_fakecloud/health: `HealthResponse { status, version, services: Vec<String> }`
-// (faiscadev/fakecloud@8ac2d3a, crates/fakecloud-sdk/src/types.rs and the route in crates/fakecloud-server/src/main.rs;
-// the README shows `{"status":"ok","version":"0.8.1","services":[…]}`). It serves no /_localstack/health.
-const FAKECLOUD = JSON.stringify({ status: 'ok', version: '0.8.1', services: ['apigatewayv2', 'cloudformation', 'iam', 'lambda'] });
+const FAKECLOUD = JSON.stringify({ status: 'ok', version: '0.9.1', services: ['s3', 'lambda', 'cloudformation', 'apigatewayv2'] });
+// A Base-plan LocalStack: no efs in the map (which is fine: the EFS API decides bridge-only).
+const LOCALSTACK_BASE = JSON.stringify({
+  services: { cloudformation: 'available', lambda: 'running', apigatewayv2: 'available', s3: 'running' },
+  edition: 'pro',
+  version: '2026.8.0',
+});
 const NOT_FOUND = { status: 404, body: '<Error><Code>NoSuchBucket</Code></Error>' };
 const REFUSED = { error: 'ECONNREFUSED' };
 const HOW = 'Start it with docker compose up.';
@@ -32,20 +37,29 @@ describe('classifyEmulator', () => {
     expect(emulatorProblem(emulator, 'http://localhost:4566', HOW)).toBeUndefined();
   });
 
+  it('should accept a Base-plan LocalStack without efs: the EFS API is optional', () => {
+    const emulator = classifyEmulator({ floci: NOT_FOUND, ministack: NOT_FOUND, fakecloud: NOT_FOUND, localstack: { status: 200, body: LOCALSTACK_BASE } });
+    expect(emulator).toEqual({ kind: 'localstack', edition: 'pro', version: '2026.8.0', missing: [] });
+  });
+
   it('should name the missing services and their plans when LocalStack lacks them', () => {
     const emulator = classifyEmulator({ floci: NOT_FOUND, ministack: NOT_FOUND, localstack: { status: 200, body: LOCALSTACK_HOBBY } });
-    expect(emulator).toMatchObject({
-      kind: 'localstack',
-      missing: [
-        { service: 'apigatewayv2', plan: 'Base', state: 'disabled' },
-        { service: 'efs', plan: 'Ultimate', state: 'not listed' },
-      ],
-    });
+    expect(emulator).toMatchObject({ kind: 'localstack', missing: [{ service: 'apigatewayv2', plan: 'Base', state: 'disabled' }] });
     expect(emulatorProblem(emulator, 'http://localhost:4566', HOW)).toBe(
-      'LocalStack (2026.8.0, edition pro) at http://localhost:4566 does not offer apigatewayv2 (disabled; in the Base plan), ' +
-        "efs (not listed; in the Ultimate plan). The pattern needs LocalStack's Base plan for HTTP APIs (apigatewayv2) and the " +
-        'Ultimate plan for the EFS API (Lambda and CloudFormation are in every plan). Check the plan of the workspace your ' +
+      'LocalStack (2026.8.0, edition pro) at http://localhost:4566 does not offer apigatewayv2 (disabled; in the Base plan). ' +
+        "The pattern needs LocalStack's Base plan for HTTP APIs (apigatewayv2; Lambda and CloudFormation are in every plan). " +
+        'The EFS API (Ultimate plan) is optional: LocalStack never mounts EFS, so without it the harness deploys the stack without ' +
+        'its AWS::EFS::* resources (HARNESS_LOCALSTACK_EFS=auto). Check the plan of the workspace your ' +
         'LOCALSTACK_AUTH_TOKEN belongs to (https://app.localstack.cloud), and that SERVICES, if set, lists these services.',
+    );
+  });
+
+  it('should recognize fakecloud and say that it mounts nothing into functions', () => {
+    const emulator = classifyEmulator({ floci: NOT_FOUND, ministack: NOT_FOUND, fakecloud: { status: 200, body: FAKECLOUD }, localstack: NOT_FOUND });
+    expect(emulator).toEqual({ kind: 'fakecloud', version: '0.9.1' });
+    expect(emulatorProblem(emulator, 'http://localhost:4566', HOW)).toContain(
+      'is fakecloud 0.9.1, which cannot host this pattern: its CloudFormation can deploy the stack, but it mounts nothing into a function ' +
+        'and has no equivalent of LAMBDA_DOCKER_FLAGS',
     );
   });
 
@@ -65,14 +79,6 @@ describe('classifyEmulator', () => {
     const emulator = classifyEmulator({ floci: NOT_FOUND, ministack: { status: 200, body: MINISTACK }, localstack: { status: 200, body: MINISTACK } });
     expect(emulator).toEqual({ kind: 'ministack', version: '1.2.0' });
     expect(emulatorProblem(emulator, 'http://localhost:4566', HOW)).toContain('rejects AWS::EFS::* and AWS::EC2::SecurityGroupIngress');
-  });
-
-  it('should recognize fakecloud and say that it mounts nothing into functions', () => {
-    const emulator = classifyEmulator({ floci: NOT_FOUND, ministack: NOT_FOUND, fakecloud: { status: 200, body: FAKECLOUD }, localstack: NOT_FOUND });
-    expect(emulator).toEqual({ kind: 'fakecloud', version: '0.8.1' });
-    expect(emulatorProblem(emulator, 'http://localhost:4566', HOW)).toContain(
-      'is fakecloud 0.8.1, which cannot host this pattern: it can deploy the stack, but it mounts nothing into functions and has no equivalent of LAMBDA_DOCKER_FLAGS',
-    );
   });
 
   it('should say nothing answers, with how to start it', () => {
@@ -107,14 +113,24 @@ describe('probeEmulator', () => {
     await expect(requireCapableEmulator(endpoint, HOW)).rejects.toThrow(`The emulator at ${endpoint} is Floci 1.5.2`);
   });
 
-  it('should ask fakecloud its own health path', async () => {
-    const endpoint = await serve({ '/_fakecloud/health': FAKECLOUD });
-    await expect(requireCapableEmulator(endpoint, HOW)).rejects.toThrow(`The emulator at ${endpoint} is fakecloud 0.8.1`);
-  });
-
   it('should accept a LocalStack that has everything', async () => {
     const endpoint = await serve({ '/_localstack/health': LOCALSTACK_ALL });
     await expect(requireCapableEmulator(endpoint, HOW)).resolves.toMatchObject({ kind: 'localstack', missing: [] });
+  });
+
+  it("should let apigatewayv2's own API decide when the health map does not say it is usable", async () => {
+    const endpoint = await serve({ '/_localstack/health': LOCALSTACK_HOBBY });
+    await expect(requireCapableEmulator(endpoint, HOW, async () => ({ available: true }))).resolves.toMatchObject({ missing: [] });
+    // The answer of a plan without HTTP APIs (aws/catalog_exceptions.py LicenseUpgradeRequiredException, 501).
+    const refused = { available: false as const, detail: 'GetApis answered HTTP 501 {"__type":"InternalFailure","message":"Sorry, the apigatewayv2 service is not included within your LocalStack license…"}' };
+    await expect(requireCapableEmulator(endpoint, HOW, async () => refused)).rejects.toThrow(
+      'does not offer apigatewayv2 (disabled in the health map; GetApis answered HTTP 501',
+    );
+  });
+
+  it('should find fakecloud by its own health path', async () => {
+    const endpoint = await serve({ '/_fakecloud/health': FAKECLOUD });
+    await expect(requireCapableEmulator(endpoint, HOW)).rejects.toThrow(`The emulator at ${endpoint} is fakecloud 0.9.1`);
   });
 
   it('should report a closed port as nothing answering', async () => {

@@ -1,17 +1,19 @@
 import { redact } from '../redact.ts';
 import { PLAN_HELP } from './container.ts';
+import { REGION } from './deploy.ts';
+import { emulatorApi, type ServiceProbe } from './emulator-api.ts';
 
 /**
  * Which emulator answers at an endpoint, and whether it can host this pattern. Users moved to free
- * emulators in 2026; two of them cannot host this stack today, and failing with a plain sentence beats a
- * rolled-back stack. Floci also answers LocalStack's health path, so its own path is asked first.
+ * emulators in 2026; three of them cannot host it today, and failing with a plain sentence beats a
+ * rolled-back stack or scenarios that fail on every file. Floci also answers LocalStack's health path, so
+ * its own path is asked first.
  */
 
 export const HEALTH_PATHS = {
   floci: '/_floci/health',
   ministack: '/_ministack/health',
-  // fakecloud answers `{"status":"ok","version":…,"services":[…]}` here (faiscadev/fakecloud@8ac2d3a,
-  // crates/fakecloud-server/src/main.rs) and nothing on LocalStack's path.
+  // faiscadev/fakecloud@8ac2d3aa, crates/fakecloud-server/src/main.rs: {"status":"ok","version":…,"services":[…]}
   fakecloud: '/_fakecloud/health',
   localstack: '/_localstack/health',
 } as const;
@@ -21,15 +23,20 @@ type Probed = keyof typeof HEALTH_PATHS;
 /** What one health path answered: a status and body, or why nothing came back. */
 export type ProbeResult = { readonly status: number; readonly body: string } | { readonly error: string };
 
-/** A required LocalStack service and the plan that has it. */
+/**
+ * A required LocalStack service and the plan that has it. Not EFS: without its API the harness deploys the
+ * bridge-only variant (efs-mode.ts), whose choice rests on a DescribeFileSystems call, not on this map.
+ */
 export const REQUIRED_SERVICES = [
   { service: 'cloudformation', plan: 'Hobby' },
   { service: 'lambda', plan: 'Hobby' },
   { service: 'apigatewayv2', plan: 'Base' },
-  { service: 'efs', plan: 'Ultimate' },
 ] as const;
 
-/** States in LocalStack's health map in which a service serves requests (it starts services on first use). */
+/**
+ * States in LocalStack's health map in which a service serves requests (it starts services on first use).
+ * The states: localstack/localstack@8b9a79f0, localstack-core/localstack/services/plugins.py `ServiceState`.
+ */
 const USABLE_STATES = new Set(['available', 'running', 'starting']);
 
 export type Emulator =
@@ -109,8 +116,8 @@ export function emulatorProblem(emulator: Emulator, endpoint: string, howToStart
     case 'fakecloud':
       return (
         `The emulator at ${endpoint} is fakecloud${emulator.version ? ` ${emulator.version}` : ''}, which cannot host this pattern: ` +
-        'it can deploy the stack, but it mounts nothing into functions and has no equivalent of LAMBDA_DOCKER_FLAGS, ' +
-        `so the function has no file system at its mount path. Use LocalStack. ${PLAN_HELP}`
+        'its CloudFormation can deploy the stack, but it mounts nothing into a function and has no equivalent of LAMBDA_DOCKER_FLAGS, ' +
+        `so the function never sees the EFS bridge and every file scenario would fail. Use LocalStack. ${PLAN_HELP}`
       );
     case 'unknown':
       return `Something answers at ${endpoint}, but not as LocalStack (${emulator.detail}). ${howToStart}`;
@@ -144,9 +151,24 @@ export async function probeEmulator(endpoint: string, timeoutMs = 3_000): Promis
   return Object.fromEntries(entries) as Record<Probed, ProbeResult>;
 }
 
-/** Probes the endpoint and throws with a plain message unless LocalStack with every needed service answers. */
-export async function requireCapableEmulator(endpoint: string, howToStart: string): Promise<Emulator> {
-  const emulator = classifyEmulator(await probeEmulator(endpoint));
+/**
+ * Probes the endpoint and throws with a plain message unless LocalStack with every needed service answers.
+ * HTTP APIs are closed code, and how the 2026 image's health map shows a service outside the plan is not
+ * documented: when the map does not say apigatewayv2 is usable, its own API (GetApis) decides.
+ */
+export async function requireCapableEmulator(
+  endpoint: string,
+  howToStart: string,
+  probeHttpApis: () => Promise<ServiceProbe> = () => emulatorApi(endpoint, REGION).httpApis(),
+): Promise<Emulator> {
+  let emulator = classifyEmulator(await probeEmulator(endpoint));
+  if (emulator.kind === 'localstack' && emulator.missing.some((m) => m.service === 'apigatewayv2')) {
+    const answer = await probeHttpApis();
+    const missing = emulator.missing.flatMap((m) =>
+      m.service !== 'apigatewayv2' ? [m] : answer.available ? [] : [{ ...m, state: `${m.state} in the health map; ${answer.detail}` }],
+    );
+    emulator = { ...emulator, missing };
+  }
   const problem = emulatorProblem(emulator, endpoint, howToStart);
   if (problem) throw new Error(problem);
   return emulator;

@@ -6,7 +6,8 @@ import { bridgedMounts, lambdaDockerFlags, prepareHostDir, shellQuote } from './
 import { fakeModel, MOUNT } from './test-fixtures.ts';
 
 /**
- * How LocalStack reads LAMBDA_DOCKER_FLAGS (localstack-core container_client.py, parse_additional_flags):
+ * How LocalStack reads LAMBDA_DOCKER_FLAGS (localstack/localstack@8b9a79f0,
+ * localstack-core/localstack/utils/container_utils/container_client.py, parse_additional_flags):
  * Python's shlex.split (POSIX rules), then each -v value matched with this pattern. Ported here so that the
  * tests check what LocalStack will mount, not just a string.
  */
@@ -66,7 +67,7 @@ describe('bridgedMounts', () => {
 });
 
 describe('lambdaDockerFlags', () => {
-  const mount = (hostDir: string, mountPath = '/mnt/msg') => ({ hostDir, mountPath, mount: MOUNT, functionNames: ['f'] });
+  const mount = (source: string, mountPath = '/mnt/msg') => ({ source, mountPath });
 
   it('should write a plain -v flag for a plain path', () => {
     const flags = lambdaDockerFlags([mount('/tmp/harness-efs-x1/MyFs/lambda')]);
@@ -81,6 +82,12 @@ describe('lambdaDockerFlags', () => {
       ['/Users/Ada Lovelace/my project/.efs/lambda', '/mnt/msg'],
       ['/tmp/two/x', '/mnt/other'],
     ]);
+  });
+
+  it('should name a Docker volume as the source in volume mode, which LocalStack reads like a path', () => {
+    const flags = lambdaDockerFlags([mount('harness-efs-20261126-101500-ab12')]);
+    expect(flags).toBe('-v harness-efs-20261126-101500-ab12:/mnt/msg');
+    expect(localstackVolumes(flags)).toEqual([['harness-efs-20261126-101500-ab12', '/mnt/msg']]);
   });
 
   it('should keep working after the Ryuk label that Testcontainers appends', () => {

@@ -47,22 +47,33 @@ export function bridgedMounts(model: PatternModel, efsRoot: string): BridgedMoun
 const HOST_PATH = /^[\p{L}\p{N}_\s\\/.-]+$/u;
 const CONTAINER_PATH = /^[\p{L}\p{N}_\s/.-]+$/u;
 
+/** Docker volume names (bridge-mode.ts `volumeName`) also match LocalStack's host pattern. */
+const VOLUME = /^[A-Za-z0-9][A-Za-z0-9_.-]+$/;
+
+/** A `-v` of the bridge: an absolute host folder (`bind`) or a Docker volume's name (`volume`). */
+export interface BridgeBind {
+  readonly source: string;
+  readonly mountPath: string;
+}
+
 /**
  * The `-v` flags for `LAMBDA_DOCKER_FLAGS`. LocalStack splits the variable with Python's `shlex.split`, so a
- * path with spaces is single-quoted exactly as `shlex.quote` would. The sources are host paths: the Docker
- * daemon, not LocalStack, resolves them.
+ * path with spaces is single-quoted exactly as `shlex.quote` would, and passes each source on to Docker as
+ * it is (container_client.py `convert_mount_list_to_dict`): the Docker daemon, not LocalStack, resolves a
+ * host path, and takes a source that is not a path for a named volume.
  */
-export function lambdaDockerFlags(mounts: readonly BridgedMount[]): string {
-  return mounts
-    .map(({ hostDir, mountPath }) => {
-      if (!path.isAbsolute(hostDir) || !HOST_PATH.test(hostDir)) {
+export function lambdaDockerFlags(binds: readonly BridgeBind[]): string {
+  return binds
+    .map(({ source, mountPath }) => {
+      const isVolume = !path.isAbsolute(source) && VOLUME.test(source);
+      if (!isVolume && (!path.isAbsolute(source) || !HOST_PATH.test(source))) {
         throw new Error(
-          `The EFS bridge folder "${hostDir}" has characters LocalStack cannot read in LAMBDA_DOCKER_FLAGS ` +
+          `The EFS bridge folder "${source}" has characters LocalStack cannot read in LAMBDA_DOCKER_FLAGS ` +
             '(letters, digits, _ . - / and spaces only): point TMPDIR (or HARNESS_EFS_DIR) at a plainer path.',
         );
       }
       if (!CONTAINER_PATH.test(mountPath)) throw new Error(`Mount path "${mountPath}" cannot be passed in LAMBDA_DOCKER_FLAGS.`);
-      return `-v ${shellQuote(`${hostDir}:${mountPath}`)}`;
+      return `-v ${shellQuote(`${source}:${mountPath}`)}`;
     })
     .join(' ');
 }
@@ -74,7 +85,11 @@ export function shellQuote(word: string): string {
   return `'${word.replaceAll("'", `'"'"'`)}'`;
 }
 
-/** UID under which LocalStack's Lambda containers run functions (its init drops root to sbx_user1051). */
+/**
+ * UID under which LocalStack's Lambda containers run functions: its init drops root to sbx_user1051 unless
+ * LAMBDA_INIT_USER says otherwise (localstack/localstack@8b9a79f0, localstack-core/localstack/config.py), and
+ * the Lambda base images define that user with uid 993. The folder is opened to everyone, so another uid works too.
+ */
 export const LOCALSTACK_LAMBDA_UID = 993;
 
 export interface PreparedDir {

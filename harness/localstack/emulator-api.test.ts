@@ -3,7 +3,10 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emulatorApi } from './emulator-api.ts';
 
-// A fake LocalStack on 127.0.0.1 answering the calls the deploy flow makes, in each API's wire format.
+// A fake LocalStack on 127.0.0.1 answering the calls the deploy flow makes, in each API's wire format. Sources
+// (localstack/localstack@8b9a79f0): CloudFormation is the query protocol with XML bodies and a ValidationError
+// "Stack with id … does not exist" for a missing stack (services/cloudformation/v2/provider.py); the others are
+// cited where they answer. The full list: docs/localstack-behaviour.md.
 const requests: { method: string; url: string; authorization: string; body: string }[] = [];
 let server: Server;
 let endpoint: string;
@@ -19,6 +22,8 @@ const EVENTS_XML = `<DescribeStackEventsResponse xmlns="http://cloudformation.am
 <member><StackId>s</StackId><EventId>2</EventId><StackName>S</StackName><Timestamp>2026-11-26T10:00:02Z</Timestamp><LogicalResourceId>Fn</LogicalResourceId><ResourceType>AWS::Lambda::Function</ResourceType><ResourceStatus>CREATE_FAILED</ResourceStatus><ResourceStatusReason>bad access point ARN</ResourceStatusReason></member>
 <member><StackId>s</StackId><EventId>1</EventId><StackName>S</StackName><Timestamp>2026-11-26T10:00:01Z</Timestamp><LogicalResourceId>Fs</LogicalResourceId><ResourceType>AWS::EFS::FileSystem</ResourceType><ResourceStatus>CREATE_FAILED</ResourceStatus></member>
 </StackEvents></DescribeStackEventsResult></DescribeStackEventsResponse>`;
+const LICENSE =
+  'Sorry, the efs service is not included within your LocalStack license, but is available in an upgraded license. Please refer to https://docs.localstack.cloud/references/coverage for more details.';
 const NO_STACK_XML = `<ErrorResponse><Error><Type>Sender</Type><Code>ValidationError</Code><Message>Stack with id Missing does not exist</Message></Error></ErrorResponse>`;
 
 function answer(req: IncomingMessage, body: string): { status: number; type: string; body: string; headers?: Record<string, string> } {
@@ -34,11 +39,15 @@ function answer(req: IncomingMessage, body: string): { status: number; type: str
   }
   if (url.startsWith('/v2/apis/')) return { status: 404, type: 'application/json', body: JSON.stringify({ message: 'Invalid API identifier specified' }) };
   if (url === '/2015-02-01/file-systems?FileSystemId=fs-1') return { status: 200, type: 'application/json', body: JSON.stringify({ FileSystems: [{ FileSystemId: 'fs-1' }] }) };
+  // A plan without EFS: aws/catalog_exceptions.py LicenseUpgradeRequiredException (501 InternalFailure), rest-json body
+  // with __type and message (aws/protocol/serializer.py), localstack/localstack@8b9a79f0.
   if (url.startsWith('/2015-02-01/file-systems')) {
-    return { status: 501, type: 'application/json', body: JSON.stringify({ message: "API for service 'efs' not yet implemented or pro feature" }) };
+    return { status: 501, type: 'application/json', body: JSON.stringify({ __type: 'InternalFailure', message: LICENSE }), headers: { 'x-amzn-errortype': 'InternalFailure' } };
   }
+  // LocalStack's GetFunction has no FileSystemConfigs on any plan (localstack/localstack@8b9a79f0,
+  // services/lambda_/api_utils.py `map_config_out`; the model keeps none: invocation/lambda_models.py).
   if (url.startsWith('/2015-03-31/functions/fn1')) {
-    return { status: 200, type: 'application/json', body: JSON.stringify({ Configuration: { FunctionName: 'fn1', State: 'Active', FileSystemConfigs: [{ Arn: 'arn', LocalMountPath: '/mnt/msg' }] } }) };
+    return { status: 200, type: 'application/json', body: JSON.stringify({ Configuration: { FunctionName: 'fn1', State: 'Active', PackageType: 'Zip' } }) };
   }
   if (url.startsWith('/2015-03-31/functions/')) {
     return {
@@ -103,13 +112,24 @@ describe('emulatorApi', () => {
   it('should find a file system through the EFS REST path, and report a plan without EFS', async () => {
     const api = emulatorApi(endpoint, 'us-east-1');
     await expect(api.fileSystem('fs-1')).resolves.toEqual({ found: true });
-    await expect(api.fileSystem('fs-2')).resolves.toEqual({ found: false, detail: `HTTP 501 {"message":"API for service 'efs' not yet implemented or pro feature"}` });
+    await expect(api.fileSystem('fs-2')).resolves.toEqual({ found: false, detail: `HTTP 501 {"__type":"InternalFailure","message":"${LICENSE}"}` });
     expect(requests.find((r) => r.url.includes('fs-2'))!.authorization).toContain('/us-east-1/elasticfilesystem/aws4_request');
   });
 
-  it("should read the function's mount paths, and report a missing function", async () => {
+  it('should tell whether the EFS API is in the plan from DescribeFileSystems, quoting its answer', async () => {
+    await expect(emulatorApi(endpoint, 'us-east-1').efsApi()).resolves.toEqual({
+      available: false,
+      detail: `DescribeFileSystems answered HTTP 501 {"__type":"InternalFailure","message":"${LICENSE}"}`,
+    });
+  });
+
+  it('should reject when the EFS probe gets no HTTP answer at all, rather than guess a plan', async () => {
+    await expect(emulatorApi('http://127.0.0.1:1', 'us-east-1').efsApi()).rejects.toThrow(/^DescribeFileSystems got no answer from the emulator/);
+  });
+
+  it('should find a function that LocalStack reports without a mount, and report a missing function', async () => {
     const api = emulatorApi(endpoint, 'us-east-1');
-    await expect(api.lambdaFunction('fn1')).resolves.toEqual({ found: true, mountPaths: ['/mnt/msg'] });
+    await expect(api.lambdaFunction('fn1')).resolves.toEqual({ found: true });
     await expect(api.lambdaFunction('nope')).resolves.toMatchObject({ found: false, detail: expect.stringContaining('ResourceNotFoundException') });
   });
 

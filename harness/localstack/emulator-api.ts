@@ -25,6 +25,15 @@ export interface Lookup {
   readonly detail?: string;
 }
 
+/**
+ * Whether a service's API serves requests, from a harmless list call. A service outside the plan answers
+ * HTTP 501 `InternalFailure` ("Sorry, the efs service is not included within your LocalStack license, ...":
+ * localstack/localstack@8b9a79f0, localstack-core/localstack/aws/catalog_exceptions.py and
+ * aws/handlers/service.py `create_exception_response`); how the 2026 image's health map shows such a service
+ * is not documented, so the call decides.
+ */
+export type ServiceProbe = { readonly available: true } | { readonly available: false; readonly detail: string };
+
 export interface EmulatorApi {
   /** The stack, or undefined when there is none (or only a deleted one). */
   describeStack(stackName: string): Promise<DeployedStack | undefined>;
@@ -34,7 +43,16 @@ export interface EmulatorApi {
   functionLogs(functionName: string, limit: number): Promise<string[]>;
   httpApi(apiId: string): Promise<Lookup & { readonly routeKeys: readonly string[] }>;
   fileSystem(fileSystemId: string): Promise<Lookup>;
-  lambdaFunction(functionName: string): Promise<Lookup & { readonly mountPaths: readonly string[] }>;
+  /**
+   * Whether the function exists. Not its mount: LocalStack's CloudFormation never passes FileSystemConfigs to
+   * CreateFunction and its Lambda model does not keep them (docs/localstack-behaviour.md), so GetFunction
+   * shows no mount on any plan. The mount is proven by behaviour instead (health-proof.ts).
+   */
+  lambdaFunction(functionName: string): Promise<Lookup>;
+  /** EFS `DescribeFileSystems`: is the EFS API in this LocalStack's plan (Ultimate)? */
+  efsApi(): Promise<ServiceProbe>;
+  /** apigatewayv2 `GetApis`: are HTTP APIs in this LocalStack's plan (Base)? */
+  httpApis(): Promise<ServiceProbe>;
   /** Resolves once the function is `Active`; rejects with its state and reason otherwise. */
   waitFunctionActive(functionName: string, maxWaitSeconds: number): Promise<void>;
 }
@@ -95,12 +113,14 @@ export function emulatorApi(endpoint: string, region: string): EmulatorApi {
     },
     lambdaFunction: async (functionName) => {
       try {
-        const { Configuration } = await lambda.send(new GetFunctionCommand({ FunctionName: functionName }));
-        return { found: true, mountPaths: (Configuration?.FileSystemConfigs ?? []).map((c) => c.LocalMountPath ?? '') };
+        await lambda.send(new GetFunctionCommand({ FunctionName: functionName }));
+        return { found: true };
       } catch (error) {
-        return { found: false, detail: `${(error as Error).name}: ${(error as Error).message}`, mountPaths: [] };
+        return { found: false, detail: `${(error as Error).name}: ${(error as Error).message}` };
       }
     },
+    efsApi: () => probeService(rest, 'elasticfilesystem', '/2015-02-01/file-systems', 'DescribeFileSystems'),
+    httpApis: () => probeService(rest, 'apigateway', '/v2/apis', 'GetApis'),
     waitFunctionActive: async (functionName, maxWaitSeconds) => {
       const outcome = await waitUntilActive(lambda, functionName, { maxWaitSeconds, minDelay: 1, maxDelay: 5 });
       if (!outcome.ok) throw new Error(`Function ${functionName} did not become Active within ${maxWaitSeconds} s: ${outcome.detail}.`);
@@ -108,8 +128,18 @@ export function emulatorApi(endpoint: string, region: string): EmulatorApi {
   };
 }
 
+/** A service answers its list call with 2xx; any HTTP error is its answer; no HTTP answer at all rejects. */
+async function probeService(rest: RestClient, service: string, path: string, operation: string): Promise<ServiceProbe> {
+  const res = await rest.get(service, path);
+  if (res.ok) return { available: true };
+  if (res.status === undefined) throw new Error(`${operation} got no answer from the emulator: ${res.detail}`);
+  return { available: false, detail: `${operation} answered ${res.detail}` };
+}
+
 interface RestAnswer {
   readonly ok: boolean;
+  /** Absent when no HTTP answer came back. */
+  readonly status?: number;
   readonly json?: unknown;
   readonly detail?: string;
 }
@@ -119,7 +149,11 @@ interface RestAnswer {
  * Authorization header (`apigateway` + `/v2/...` is apigatewayv2) and does not check the signature, so a
  * well-formed header with a dummy signature is enough; no secret is involved.
  */
-export function restClient(endpoint: string, region: string, timeoutMs = 10_000): { get(service: string, path: string): Promise<RestAnswer> } {
+interface RestClient {
+  get(service: string, path: string): Promise<RestAnswer>;
+}
+
+export function restClient(endpoint: string, region: string, timeoutMs = 10_000): RestClient {
   const base = endpoint.replace(/\/+$/, '');
   return {
     get: async (service, path) => {
@@ -131,8 +165,8 @@ export function restClient(endpoint: string, region: string, timeoutMs = 10_000)
       try {
         const res = await fetch(`${base}${path}`, { headers, signal: AbortSignal.timeout(timeoutMs) });
         const body = await res.text();
-        if (!res.ok) return { ok: false, detail: `HTTP ${res.status} ${body.slice(0, 300)}` };
-        return { ok: true, json: body ? JSON.parse(body) : {} };
+        if (!res.ok) return { ok: false, status: res.status, detail: `HTTP ${res.status} ${body.slice(0, 300)}` };
+        return { ok: true, status: res.status, json: body ? JSON.parse(body) : {} };
       } catch (error) {
         return { ok: false, detail: (error as Error).message };
       }

@@ -1,4 +1,7 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import type { FunctionModel, MountModel, PatternModel } from '../assembly.ts';
+import type { CdkCommand } from '../cdk.ts';
 import type { EmulatorApi } from './emulator-api.ts';
 
 /**
@@ -57,7 +60,10 @@ export const OUTPUTS = {
   MountPath: '/mnt/msg',
 };
 
-/** A LocalStack that has everything; override any call to make it lack something. */
+/**
+ * A LocalStack with the Ultimate plan holding the deployed stack; override any call to make it lack something.
+ * GetFunction reports no mount, as LocalStack's does on every plan (docs/localstack-behaviour.md, A1).
+ */
 export function fakeApi(overrides: Partial<EmulatorApi> = {}): EmulatorApi & { waited: string[] } {
   const waited: string[] = [];
   return {
@@ -67,10 +73,36 @@ export function fakeApi(overrides: Partial<EmulatorApi> = {}): EmulatorApi & { w
     functionLogs: async () => [],
     httpApi: async () => ({ found: true, routeKeys: fakeModel().routes.map((r) => r.routeKey) }),
     fileSystem: async () => ({ found: true }),
-    lambdaFunction: async () => ({ found: true, mountPaths: ['/mnt/msg'] }),
+    lambdaFunction: async () => ({ found: true }),
+    efsApi: async () => ({ available: true }),
+    httpApis: async () => ({ available: true }),
     waitFunctionActive: async (name) => {
       waited.push(name);
     },
     ...overrides,
   };
+}
+
+/**
+ * A cdklocal that records its commands and, on deploy, writes the outputs file as the CDK CLI does
+ * (`{ [stack]: { [output]: value } }`, aws-cdk `--outputs-file`): the outputs the deployed template declares
+ * (all of OUTPUTS when the assembly is a fake one without a template file).
+ */
+export function fakeCdk(fail?: { verb: string; error: Error }, onLine?: string) {
+  const commands: CdkCommand[] = [];
+  const run = async (cmd: CdkCommand, options?: { onLine?: (line: string) => void }): Promise<string> => {
+    commands.push(cmd);
+    const verb = cmd.args[1]!;
+    if (onLine) options?.onLine?.(`${verb} ${onLine}`);
+    if (fail?.verb === verb) throw fail.error;
+    if (verb === 'deploy') {
+      const stack = cmd.args[2]!;
+      const templateFile = path.join(cmd.args[cmd.args.indexOf('--app') + 1]!, `${stack}.template.json`);
+      const declared = existsSync(templateFile) ? Object.keys((JSON.parse(readFileSync(templateFile, 'utf8')) as { Outputs?: object }).Outputs ?? {}) : Object.keys(OUTPUTS);
+      const outputs = Object.fromEntries(Object.entries(OUTPUTS).filter(([key]) => declared.includes(key)));
+      writeFileSync(cmd.args[cmd.args.indexOf('--outputs-file') + 1]!, JSON.stringify({ [stack]: outputs }));
+    }
+    return '';
+  };
+  return { run, commands, verbs: () => commands.map((c) => c.args[1]) };
 }

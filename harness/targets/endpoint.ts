@@ -1,8 +1,11 @@
 import path from 'node:path';
 import type { EnvironmentInfo, RunningTarget } from '../environment.ts';
+import { chooseBridge, type DockerPlacement, dockerPlacement, volumeName } from '../localstack/bridge-mode.ts';
+import { localstackImage } from '../localstack/container.ts';
 import { type DeployPatternOptions, deployPattern, environmentInfo } from '../localstack/deploy.ts';
 import { requireCapableEmulator } from '../localstack/detect.ts';
 import { prepareHostDir } from '../localstack/efs-bridge.ts';
+import { startVolumeReader, type VolumeReader } from '../localstack/volume-reader.ts';
 import { PROJECT_ROOT } from '../run.ts';
 import type { StartTarget, TargetContext } from '../target.ts';
 
@@ -13,17 +16,22 @@ import type { StartTarget, TargetContext } from '../target.ts';
  * EFS layout shared with docker-compose.yml: HARNESS_EFS_DIR (default `<project>/.efs`) stands for the file
  * system's root, and compose bind-mounts `${HARNESS_EFS_DIR}/<access point root>` (`.efs/lambda`) at the mount
  * path (`/mnt/msg`) in every Lambda container through LAMBDA_DOCKER_FLAGS. So what the function sees is
- * `path.join(HARNESS_EFS_DIR, rootPath)`.
+ * `path.join(HARNESS_EFS_DIR, rootPath)`. With HARNESS_EFS_BRIDGE=volume the LocalStack mounts the Docker volume
+ * HARNESS_EFS_VOLUME there instead, and the harness reads it through a container of its own (volume-reader.ts).
  */
 
 export const DEFAULT_ENDPOINT = 'http://localhost:4566';
 /** The stack's name when HARNESS_STACK_NAME is unset: the app's own default, as `cdk deploy` would name it. */
 export const DEFAULT_STACK_NAME = 'HelloVpcLambda';
 
+/** The volume an endpoint's LocalStack mounts at the mount path, when HARNESS_EFS_VOLUME is unset. */
+export const DEFAULT_EFS_VOLUME = 'harness-efs';
+
 export interface EndpointSettings {
   readonly endpoint: string;
   readonly efsRoot: string;
   readonly stackName: string;
+  readonly volume: string;
 }
 
 export function endpointSettings(env: NodeJS.ProcessEnv): EndpointSettings {
@@ -35,19 +43,35 @@ export function endpointSettings(env: NodeJS.ProcessEnv): EndpointSettings {
     endpoint,
     efsRoot: path.resolve(PROJECT_ROOT, env.HARNESS_EFS_DIR?.trim() || '.efs'),
     stackName: env.HARNESS_STACK_NAME?.trim() || DEFAULT_STACK_NAME,
+    volume: volumeName(env.HARNESS_EFS_VOLUME?.trim() || DEFAULT_EFS_VOLUME, 0, 1),
   };
+}
+
+export interface EndpointDeps {
+  readonly placement?: DockerPlacement;
+  /** Starts the container that reads (and opens) a bridge volume. @default startVolumeReader */
+  readonly volumeReader?: (image: string, volume: string) => Promise<VolumeReader>;
+  /** Registers the reader's removal the moment it exists (the target's cleanup); without it a failed deploy stops it. */
+  readonly registerReader?: (reader: VolumeReader) => void;
 }
 
 export const HOW_TO_START =
   'Start LocalStack with `docker compose up` (it needs LOCALSTACK_AUTH_TOKEN in the environment or .env), ' +
   'or set HARNESS_ENDPOINT to where yours runs.';
 
-/** Deploys (or keeps) the stack at the endpoint; used by the target and by `harness/cli/deploy.ts`. */
+/**
+ * Deploys (or keeps) the stack at the endpoint; used by the target and by `harness/cli/deploy.ts`. A volume
+ * reader it starts is the caller's to stop (`reader`), after the scenarios or at once.
+ */
 export async function deployToEndpoint(
   ctx: Omit<TargetContext, 'cleanup'>,
-  overrides: Pick<DeployPatternOptions, 'api' | 'runCdk'> = {},
-): Promise<{ readonly info: EnvironmentInfo; readonly stackName: string }> {
+  overrides: Pick<DeployPatternOptions, 'api' | 'runCdk' | 'healthWaitSeconds'> = {},
+  deps: EndpointDeps = {},
+): Promise<{ readonly info: EnvironmentInfo; readonly stackName: string; readonly reader?: VolumeReader }> {
   const settings = endpointSettings(ctx.env);
+  const bridge = chooseBridge(ctx.env, deps.placement ?? dockerPlacement(ctx.env), false);
+  ctx.progress.info(`EFS bridge: ${bridge.mode} (${bridge.reason})`);
+  if (bridge.warning) ctx.progress.info(`warning: ${bridge.warning}`);
   await ctx.progress.phase(`check the emulator at ${settings.endpoint}`, () => requireCapableEmulator(settings.endpoint, HOW_TO_START));
   const model = await ctx.progress.phase('synthesize CDK app', () =>
     ctx.synth({ stackName: settings.stackName, outdir: path.join(ctx.runDir, 'cdk.out') }),
@@ -55,11 +79,23 @@ export async function deployToEndpoint(
   const mount = model.apiFunction.mount;
   if (!mount) throw new Error(`Function ${model.apiFunction.functionName} mounts no file system in ${model.templatePath}.`);
 
-  // Docker would create a missing bind source as root, which the function's user could not write to. The
-  // owner stays whoever set the folder up (compose's deployer gives it to the project's owner).
-  const efsDir = path.join(settings.efsRoot, mount.rootPath);
-  const prepared = await prepareHostDir(efsDir, mount, { giveToPosixUser: false });
-  ctx.progress.info(`EFS folder ${efsDir} (what the function sees at ${mount.mountPath}): ${prepared.how}`);
+  let files: Pick<EnvironmentInfo, 'efsDir' | 'efsVolume'>;
+  let reader: VolumeReader | undefined;
+  if (bridge.mode === 'bind') {
+    // Docker would create a missing bind source as root, which the function's user could not write to. The
+    // owner stays whoever set the folder up (compose's deployer gives it to the project's owner).
+    const efsDir = path.join(settings.efsRoot, mount.rootPath);
+    const prepared = await prepareHostDir(efsDir, mount, { giveToPosixUser: false });
+    ctx.progress.info(`EFS folder ${efsDir} (what the function sees at ${mount.mountPath}): ${prepared.how}`);
+    files = { efsDir };
+  } else {
+    const image = localstackImage(ctx.env);
+    reader = await ctx.progress.phase(`open Docker volume ${settings.volume} (through a container of ${image})`, () =>
+      (deps.volumeReader ?? startVolumeReader)(image, settings.volume),
+    );
+    deps.registerReader?.(reader);
+    files = { efsVolume: reader.location };
+  }
 
   const deployment = await deployPattern({
     endpoint: settings.endpoint,
@@ -69,16 +105,23 @@ export async function deployToEndpoint(
     env: ctx.env,
     progress: ctx.progress,
     keepCurrent: true,
+    bridge: bridge.mode,
     ...overrides,
+  }).catch(async (error: unknown) => {
+    if (!deps.registerReader) await reader?.stop();
+    throw error;
   });
   return {
-    info: environmentInfo({ target: 'endpoint', endpoint: settings.endpoint, model, deployment, efsDir, runDir: ctx.runDir, runId: ctx.runId }),
+    info: environmentInfo({ target: 'endpoint', endpoint: settings.endpoint, model, deployment, files, runDir: ctx.runDir, runId: ctx.runId }),
     stackName: settings.stackName,
+    ...(reader ? { reader } : {}),
   };
 }
 
 export const start: StartTarget = async (ctx): Promise<RunningTarget> => {
-  const { info, stackName } = await deployToEndpoint(ctx);
+  const { info, stackName } = await deployToEndpoint(ctx, {}, {
+    registerReader: (reader) => ctx.cleanup.add(`volume reader ${reader.location.containerId.slice(0, 12)}`, () => reader.stop()),
+  });
   return {
     info,
     // The emulator and the stack belong to whoever started them; the next run reuses the stack.

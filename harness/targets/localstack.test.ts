@@ -1,11 +1,14 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import type { StartedLocalStackContainer } from '@testcontainers/localstack';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type PatternModel, synthesize } from '../assembly.ts';
 import { Cleanup } from '../cleanup.ts';
 import type { LocalstackContainerConfig } from '../localstack/container.ts';
 import type { ContainerLog } from '../localstack/container-log.ts';
-import { fakeModel } from '../localstack/test-fixtures.ts';
+import { type FakeLocalstack, type FakeLocalstackOptions, startFakeLocalstack } from '../localstack/test-fake-localstack.ts';
+import { fakeCdk, fakeModel } from '../localstack/test-fixtures.ts';
 import { Progress } from '../progress.ts';
 import type { TargetContext } from '../target.ts';
 import { type ContainerRuntime, type LocalstackDeps, startLocalstack } from './localstack.ts';
@@ -26,8 +29,15 @@ function context(env: NodeJS.ProcessEnv): TargetContext & { cleanup: Cleanup } {
   };
 }
 
-/** Records every Docker-side call; `start` fails after logging, like LocalStack without a valid license. */
-function recordingDeps(dockerUp: boolean): LocalstackDeps & { calls: string[]; configs: LocalstackContainerConfig[] } {
+/**
+ * Records every Docker-side call; `start` fails after logging, like LocalStack without a valid license
+ * (exit code 55: DESIGN.md, "Facts about the emulators"), unless `running` gives the started container.
+ */
+function recordingDeps(
+  dockerUp: boolean,
+  running?: StartedLocalStackContainer,
+  placement = {},
+): LocalstackDeps & { calls: string[]; configs: LocalstackContainerConfig[] } {
   const calls: string[] = [];
   const configs: LocalstackContainerConfig[] = [];
   const runtime: ContainerRuntime = {
@@ -39,9 +49,14 @@ function recordingDeps(dockerUp: boolean): LocalstackDeps & { calls: string[]; c
       calls.push('startNetwork');
       return { name: 'tc-net-1', stop: async () => void calls.push('stopNetwork') };
     },
+    createVolume: async (name) => {
+      calls.push(`createVolume ${name}`);
+      return { remove: async () => void calls.push(`removeVolume ${name}`) };
+    },
     start: async (config, log: ContainerLog) => {
       calls.push('start');
       configs.push(config);
+      if (running) return running;
       log.write(`LocalStack version: 2026.08.0\nActivating license with LOCALSTACK_AUTH_TOKEN=${TOKEN}\nLicense activation failed\n`);
       throw new Error('Container exited with code 55');
     },
@@ -50,6 +65,7 @@ function recordingDeps(dockerUp: boolean): LocalstackDeps & { calls: string[]; c
     calls,
     configs,
     runtime,
+    placement,
     dockerAnswers: async () => {
       calls.push('dockerAnswers');
       return dockerUp;
@@ -61,7 +77,7 @@ describe('localstack target before Docker', () => {
   it('should fail without a token, naming the plans, before any Docker call', async () => {
     const deps = recordingDeps(true);
     await expect(startLocalstack(context({}), deps)).rejects.toThrow(
-      /LOCALSTACK_AUTH_TOKEN is not set.*Base plan for HTTP APIs \(apigatewayv2\).*Ultimate plan for the EFS API.*CI Auth Token/,
+      /LOCALSTACK_AUTH_TOKEN is not set.*Base plan for HTTP APIs \(apigatewayv2.*The EFS API \(Ultimate plan\) is optional.*CI Auth Token/,
     );
     expect(deps.calls).toEqual([]);
   });
@@ -100,7 +116,8 @@ describe('localstack target with a container that does not start', () => {
     expect(config.environment.LOCALSTACK_AUTH_TOKEN).toBe(TOKEN);
     expect(config.environment.LAMBDA_DOCKER_NETWORK).toBe('tc-net-1');
     const efsRoot = config.bindMounts.find((b) => b.target === '/var/lib/harness-efs')!.source;
-    expect(config.environment.LAMBDA_DOCKER_FLAGS).toBe(`-v ${efsRoot}/MyFileSystem8A1B2C3D/lambda:/mnt/msg`);
+    expect(config.lambdaDockerFlags).toBe(`-v ${efsRoot}/MyFileSystem8A1B2C3D/lambda:/mnt/msg`);
+    expect(config.environment).not.toHaveProperty('LAMBDA_DOCKER_FLAGS');
     expect(existsSync(path.join(efsRoot, 'MyFileSystem8A1B2C3D', 'lambda'))).toBe(true);
 
     // What the harness runs after a failed start: the network and the EFS folder go.
@@ -119,6 +136,105 @@ describe('localstack target with a container that does not start', () => {
     expect(deps.configs[0]!.reuse).toBe(true);
     expect(deps.configs[0]!.network).toBeUndefined();
     expect(deps.calls).not.toContain('startNetwork');
-    expect(deps.configs[0]!.environment.LAMBDA_DOCKER_FLAGS).toMatch(/\.harness\/localstack-reuse\/efs\/MyFileSystem8A1B2C3D\/lambda:\/mnt\/msg$/);
+    expect(deps.configs[0]!.lambdaDockerFlags).toMatch(/\.harness\/localstack-reuse\/efs\/MyFileSystem8A1B2C3D\/lambda:\/mnt\/msg$/);
+  });
+
+  it('should use a Docker volume per run when this process runs in a container, mounted in LocalStack too, and remove it', async () => {
+    const deps = recordingDeps(true, undefined, { inContainer: '/.dockerenv exists' });
+    const ctx = context({ LOCALSTACK_AUTH_TOKEN: TOKEN });
+    await startLocalstack(ctx, deps).catch(() => undefined);
+    const config = deps.configs[0]!;
+    expect(config.lambdaDockerFlags).toBe('-v harness-efs-20261126-101500-ab12:/mnt/msg');
+    expect(config.bindMounts).toContainEqual({ source: 'harness-efs-20261126-101500-ab12', target: '/var/lib/harness-efs/MyFileSystem8A1B2C3D/lambda' });
+    expect(config.bindMounts.filter((b) => path.isAbsolute(b.source)).map((b) => b.target)).toEqual(['/var/run/docker.sock']);
+    await ctx.cleanup.run();
+    expect(deps.calls).toEqual([
+      'dockerAnswers',
+      'createVolume harness-efs-20261126-101500-ab12',
+      'startNetwork',
+      'socketPath',
+      'start',
+      'stopNetwork',
+      'removeVolume harness-efs-20261126-101500-ab12',
+    ]);
+  });
+
+  it('should refuse an unknown HARNESS_EFS_BRIDGE before anything starts', async () => {
+    const deps = recordingDeps(true);
+    await expect(startLocalstack(context({ LOCALSTACK_AUTH_TOKEN: TOKEN, HARNESS_EFS_BRIDGE: 'nfs' }), deps)).rejects.toThrow(
+      'HARNESS_EFS_BRIDGE="nfs" is not one of bind, volume',
+    );
+    expect(deps.calls).toEqual(['dockerAnswers']);
+  });
+});
+
+describe('localstack target against a LocalStack that answers as LocalStack does', () => {
+  let model: PatternModel;
+  let fake: FakeLocalstack;
+  beforeAll(async () => {
+    model = await synthesize({ stackName: 'harness-20261126-101500-ab12', outdir: path.join(root, 'cdk.out') });
+  }, 120_000);
+  afterEach(async () => fake?.close());
+
+  /** A started container whose endpoint is the fake; exec succeeds like LocalStack's root shell. */
+  async function running(options: FakeLocalstackOptions) {
+    fake = await startFakeLocalstack(options);
+    const execs: string[][] = [];
+    const container = {
+      getConnectionUri: () => fake.endpoint,
+      getId: () => '0123456789abcdef',
+      exec: async (command: string[]) => (execs.push(command), { exitCode: 0, output: '', stdout: '', stderr: '' }),
+      stop: async () => undefined,
+    } as unknown as StartedLocalStackContainer;
+    return { container, execs };
+  }
+
+  async function start(options: FakeLocalstackOptions, env: NodeJS.ProcessEnv = {}) {
+    const { container, execs } = await running(options);
+    const deps = { ...recordingDeps(true, container), deploy: { runCdk: fakeCdk().run, healthWaitSeconds: 0 } };
+    // The real template of this run's stack; the fake's outputs (fakeCdk) name the API and function it answers for.
+    const ctx = { ...context({ LOCALSTACK_AUTH_TOKEN: TOKEN, ...env }), synth: async () => model };
+    return { ctx, execs, result: await startLocalstack(ctx, deps).catch((e: Error) => e) };
+  }
+
+  it('should reach the scenarios with the EFS API (Ultimate plan): full template, host folder bridge', async () => {
+    const { ctx, result } = await start({ efsApi: true });
+    if (result instanceof Error) throw result;
+    expect(result.info).toMatchObject({ target: 'localstack', apiUrl: `${fake.endpoint}/_aws/execute-api/abc123/$default`, mountPath: '/mnt/msg' });
+    expect(result.info.efsDir).toMatch(/harness-efs-.*\/FileSystem8A8E25C0\/lambda$/);
+    expect(fake.requests).toContain('GET /_aws/execute-api/abc123/$default/health');
+    expect(await ctx.cleanup.run()).toEqual([]);
+  });
+
+  it('should reach the scenarios without the EFS API (Base plan): bridge-only variant deployed', async () => {
+    const { ctx, result } = await start({ efsApi: false });
+    if (result instanceof Error) throw result;
+    expect(result.info.apiUrl).toBe(`${fake.endpoint}/_aws/execute-api/abc123/$default`);
+    expect(existsSync(path.join(ctx.runDir, 'cdk.out.bridge-only', `${model.stackName}.template.json`))).toBe(true);
+    expect(await ctx.cleanup.run()).toEqual([]);
+  });
+
+  it('should give the scenarios the volume through the LocalStack container in volume mode, opened to uid 993', async () => {
+    const { ctx, execs, result } = await start({ efsApi: false }, { HARNESS_EFS_BRIDGE: 'volume' });
+    if (result instanceof Error) throw result;
+    expect(result.info.efsDir).toBeUndefined();
+    expect(result.info.efsVolume).toEqual({ containerId: '0123456789abcdef', path: '/var/lib/harness-efs/FileSystem8A8E25C0/lambda' });
+    expect(execs).toContainEqual(['chmod', '0777', '/var/lib/harness-efs/FileSystem8A8E25C0/lambda']);
+    expect(await ctx.cleanup.run()).toEqual([]);
+  });
+
+  it('should fail the start with the diagnosis when /health is not 200, and remove what it started', async () => {
+    const broken = {
+      status: 503,
+      body: JSON.stringify({ status: 'unavailable', error: { code: 'mount_unavailable', message: 'Mount path /mnt/msg is not writable: EACCES: permission denied' } }),
+    };
+    const { ctx, result } = await start({ efsApi: false, health: [broken], functionLog: ['Error: EACCES: permission denied, open /mnt/msg/.health-1.tmp'] });
+    expect(result).toBeInstanceOf(Error);
+    const message = (result as Error).message;
+    expect(message).toContain(`answered HTTP 503 ${broken.body}; it must answer 200`);
+    expect(message).toContain('it creates an empty root-owned folder instead');
+    expect(message).toContain('HARNESS_EFS_BRIDGE=volume');
+    expect(message).toContain('  Error: EACCES: permission denied, open /mnt/msg/.health-1.tmp');
+    expect(await ctx.cleanup.run()).toEqual([]);
   });
 });

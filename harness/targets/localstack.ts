@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { StartedLocalStackContainer } from '@testcontainers/localstack';
+import type { PatternModel } from '../assembly.ts';
 import type { RunningTarget } from '../environment.ts';
 import { ContainerLog } from '../localstack/container-log.ts';
 import {
@@ -14,9 +15,10 @@ import {
   localstackImage,
   requireAuthToken,
 } from '../localstack/container.ts';
-import { DIAGNOSTIC_LINES, deployPattern, destroyPattern, environmentInfo, stackNameFor } from '../localstack/deploy.ts';
+import { type BridgeChoice, chooseBridge, type DockerPlacement, dockerPlacement, volumeName } from '../localstack/bridge-mode.ts';
+import { DIAGNOSTIC_LINES, type DeployPatternOptions, deployPattern, destroyPattern, environmentInfo, stackNameFor } from '../localstack/deploy.ts';
 import { requireCapableEmulator } from '../localstack/detect.ts';
-import { bridgedMounts, lambdaDockerFlags, prepareHostDir } from '../localstack/efs-bridge.ts';
+import { type BridgedMount, bridgedMounts, lambdaDockerFlags, prepareHostDir } from '../localstack/efs-bridge.ts';
 import { redact } from '../redact.ts';
 import { PROJECT_ROOT } from '../run.ts';
 import { dockerEngineAnswers } from '../select.ts';
@@ -36,12 +38,18 @@ export interface ContainerRuntime {
   /** The Docker socket as the daemon sees it (Testcontainers works it out: DOCKER_HOST, Docker Desktop, ...). */
   socketPath(): Promise<string>;
   startNetwork(): Promise<{ readonly name: string; stop(): Promise<void> }>;
+  /** A named volume for HARNESS_EFS_BRIDGE=volume, labelled so that Ryuk removes it if this process dies. */
+  createVolume(name: string): Promise<{ remove(): Promise<void> }>;
   start(config: LocalstackContainerConfig, log: ContainerLog): Promise<StartedLocalStackContainer>;
 }
 
 export interface LocalstackDeps {
   readonly dockerAnswers: (env: NodeJS.ProcessEnv) => Promise<boolean>;
   readonly runtime: ContainerRuntime;
+  /** @default dockerPlacement(ctx.env): whether the Docker daemon may not see this process's folders */
+  readonly placement?: DockerPlacement;
+  /** Tests replace the CDK CLI and may replace the emulator's API. */
+  readonly deploy?: Pick<DeployPatternOptions, 'runCdk' | 'api' | 'healthWaitSeconds'>;
 }
 
 // Loaded lazily: the unit tests of the checks before Docker never load Testcontainers.
@@ -54,6 +62,14 @@ const testcontainersRuntime: ContainerRuntime = {
     const { Network } = await import('testcontainers');
     const network = await new Network().start();
     return { name: network.getName(), stop: async () => void (await network.stop()) };
+  },
+  createVolume: async (name) => {
+    const { getContainerRuntimeClient, getReaper, LABEL_TESTCONTAINERS_SESSION_ID } = await import('testcontainers');
+    const client = await getContainerRuntimeClient();
+    const labels = { [LABEL_TESTCONTAINERS_SESSION_ID]: (await getReaper(client)).sessionId };
+    const docker = client.container.dockerode;
+    await docker.createVolume({ Name: name, Labels: labels });
+    return { remove: async () => void (await docker.getVolume(name).remove()) };
   },
   start: async (config, log) => {
     const container = createLocalstackContainer(config);
@@ -82,22 +98,16 @@ export async function startLocalstack(
         'Start Docker (Docker Desktop, or `sudo systemctl start docker`) and check `docker info`, or run HARNESS_TARGET=local.',
     );
   }
+  const bridge = chooseBridge(ctx.env, deps.placement ?? dockerPlacement(ctx.env));
+  ctx.progress.info(`EFS bridge: ${bridge.mode} (${bridge.reason})`);
+  if (bridge.warning) ctx.progress.info(`warning: ${bridge.warning}`);
   const reuse = ['1', 'true'].includes(ctx.env.HARNESS_REUSE?.trim() ?? '');
   const stackName = reuse ? REUSE_STACK_NAME : stackNameFor(ctx.runId);
 
   const model = await ctx.progress.phase('synthesize CDK app', () => ctx.synth({ stackName, outdir: path.join(ctx.runDir, 'cdk.out') }));
-  const apiMount = model.apiFunction.mount;
-  if (!apiMount) throw new Error(`Function ${model.apiFunction.functionName} mounts no file system in ${model.templatePath}.`);
+  if (!model.apiFunction.mount) throw new Error(`Function ${model.apiFunction.functionName} mounts no file system in ${model.templatePath}.`);
 
-  // On reuse the folder is part of the container's settings (its -v flags), so it must be the same every run.
-  // Created and registered in one synchronous step, so that an interrupt cannot fall between the two.
-  const efsRoot = reuse ? reuseEfsRoot() : mkdtempSync(path.join(os.tmpdir(), 'harness-efs-'));
-  if (!reuse) ctx.cleanup.add(`EFS folder ${efsRoot}`, () => rm(efsRoot, { recursive: true, force: true }));
-  const mounts = bridgedMounts(model, efsRoot);
-  for (const m of mounts) {
-    const prepared = await prepareHostDir(m.hostDir, m.mount);
-    ctx.progress.info(`EFS bridge: ${m.hostDir} at ${m.mountPath} for ${m.functionNames.join(', ')}: ${prepared.how}`);
-  }
+  const efs = bridge.mode === 'bind' ? await bindBridge(ctx, model, reuse) : await volumeBridge(ctx, model, reuse, deps.runtime);
 
   // Reuse keeps the default bridge network: a network of this run would be gone, or in the way, next time.
   let network: string | undefined;
@@ -114,8 +124,8 @@ export async function startLocalstack(
     image,
     authToken,
     dockerSocketPath: await deps.runtime.socketPath(),
-    lambdaDockerFlags: lambdaDockerFlags(mounts),
-    efsRoot,
+    lambdaDockerFlags: lambdaDockerFlags(efs.binds),
+    efsMounts: efs.containerMounts,
     ...(network ? { network } : {}),
     reuse,
   });
@@ -133,16 +143,26 @@ export async function startLocalstack(
   if (reuse) {
     ctx.progress.info(
       `HARNESS_REUSE=1: container ${container.getId().slice(0, 12)} and stack ${stackName} stay up after this run ` +
-        `(remove them with: docker rm -f ${container.getId().slice(0, 12)}); EFS folder ${efsRoot} is kept.`,
+        `(remove them with: docker rm -f ${container.getId().slice(0, 12)}); ${efs.kept} is kept.`,
     );
   } else {
     ctx.cleanup.add(`LocalStack container ${container.getId().slice(0, 12)}`, async () => void (await container.stop()));
     // Runs before the container stops (cleanup is newest first): files the function wrote belong to its uid
-    // inside the Lambda container, which the harness's user may not remove; LocalStack's root can.
-    ctx.cleanup.add(`files in ${efsRoot}`, async () => {
-      const result = await container.exec(['find', EFS_ROOT_IN_CONTAINER, '-mindepth', '1', '-delete']);
-      if (result.exitCode !== 0) throw new Error(`find -delete exited with ${result.exitCode}: ${redact(result.output.trim(), ctx.env)}`);
-    });
+    // inside the Lambda container, which the harness's user may not remove; LocalStack's root can. A volume
+    // goes as a whole after the container.
+    if (bridge.mode === 'bind') {
+      ctx.cleanup.add(`files in ${efs.kept}`, async () => {
+        const result = await container.exec(['find', EFS_ROOT_IN_CONTAINER, '-mindepth', '1', '-delete']);
+        if (result.exitCode !== 0) throw new Error(`find -delete exited with ${result.exitCode}: ${redact(result.output.trim(), ctx.env)}`);
+      });
+    }
+  }
+  if (bridge.mode === 'volume') {
+    // A new volume's root belongs to root (0755); the function runs as uid 993. LocalStack's root opens it.
+    const dirs = efs.mounts.map((m) => m.hostDir);
+    const result = await container.exec(['chmod', '0777', ...dirs]);
+    if (result.exitCode !== 0) throw new Error(`chmod 0777 ${dirs.join(' ')} in LocalStack exited with ${result.exitCode}: ${redact(result.output.trim(), ctx.env)}`);
+    ctx.progress.info(`EFS bridge: volumes ${efs.binds.map((b) => b.source).join(', ')} opened to the function's user (uid 993)`);
   }
   const endpoint = container.getConnectionUri();
 
@@ -158,13 +178,15 @@ export async function startLocalstack(
     progress: ctx.progress,
     keepCurrent: reuse,
     containerLog: () => log.tail(DIAGNOSTIC_LINES),
+    bridge: bridge.mode,
+    ...deps.deploy,
   });
   if (!reuse) {
     // Registered after the container, so it runs before the container stops. A failed destroy is reported but
     // does not fail the run: the container and everything in it are removed next.
     ctx.cleanup.add(`stack ${stackName}`, () =>
       ctx.progress
-        .phase(`cdklocal destroy ${stackName}`, () => destroyPattern({ endpoint, stackName, model, runDir: ctx.runDir, env: ctx.env, progress: ctx.progress }))
+        .phase(`cdklocal destroy ${stackName}`, () => destroyPattern({ endpoint, stackName, model, runDir: ctx.runDir, env: ctx.env, progress: ctx.progress, ...cdkOf(deps) }))
         .catch((error: Error) => ctx.progress.info(`destroy of ${stackName} failed (the container is removed next): ${error.message}`)),
     );
   }
@@ -175,13 +197,76 @@ export async function startLocalstack(
       endpoint,
       model,
       deployment,
-      efsDir: mounts.find((m) => m.functionNames.includes(model.apiFunction.functionName))!.hostDir,
+      files: filesOf(bridge, efs.mounts.find((m) => m.functionNames.includes(model.apiFunction.functionName))!.hostDir, container.getId()),
       runDir: ctx.runDir,
       runId: ctx.runId,
     }),
     // Everything registered its removal with ctx.cleanup, which the harness runs after this.
     teardown: () => Promise.resolve(),
   };
+}
+
+const cdkOf = (deps: LocalstackDeps) => (deps.deploy?.runCdk ? { runCdk: deps.deploy.runCdk } : {});
+
+/** The bridge as LocalStack and its functions get it. */
+interface Bridge {
+  /** Per mount: `hostDir` is where LocalStack's container sees it (bind: the host folder, also mounted there). */
+  readonly mounts: readonly BridgedMount[];
+  /** The `-v` flags' sources and targets. */
+  readonly binds: readonly { readonly source: string; readonly mountPath: string }[];
+  readonly containerMounts: readonly { readonly source: string; readonly target: string }[];
+  /** What stays on reuse, for the message. */
+  readonly kept: string;
+}
+
+/** A host folder per mount, bind-mounted at the mount path. */
+async function bindBridge(ctx: TargetContext, model: PatternModel, reuse: boolean): Promise<Bridge> {
+  // On reuse the folder is part of the container's settings (its -v flags), so it must be the same every run.
+  // Created and registered in one synchronous step, so that an interrupt cannot fall between the two.
+  const efsRoot = reuse ? reuseEfsRoot() : mkdtempSync(path.join(os.tmpdir(), 'harness-efs-'));
+  if (!reuse) ctx.cleanup.add(`EFS folder ${efsRoot}`, () => rm(efsRoot, { recursive: true, force: true }));
+  const mounts = bridgedMounts(model, efsRoot);
+  for (const m of mounts) {
+    const prepared = await prepareHostDir(m.hostDir, m.mount);
+    ctx.progress.info(`EFS bridge: ${m.hostDir} at ${m.mountPath} for ${m.functionNames.join(', ')}: ${prepared.how}`);
+  }
+  return {
+    mounts,
+    binds: mounts.map((m) => ({ source: m.hostDir, mountPath: m.mountPath })),
+    containerMounts: [{ source: efsRoot, target: EFS_ROOT_IN_CONTAINER }],
+    kept: `EFS folder ${efsRoot}`,
+  };
+}
+
+/**
+ * A Docker volume per mount, at the mount path in every Lambda container and, for reading and opening it,
+ * at `<EFS_ROOT_IN_CONTAINER>/<file system>/<access point root>` in LocalStack's container.
+ */
+async function volumeBridge(ctx: TargetContext, model: PatternModel, reuse: boolean, runtime: ContainerRuntime): Promise<Bridge> {
+  const mounts = bridgedMounts(model, EFS_ROOT_IN_CONTAINER);
+  const names = mounts.map((_, i) => volumeName(reuse ? 'harness-efs-reuse' : `harness-efs-${ctx.runId}`, i, mounts.length));
+  for (const [i, name] of names.entries()) {
+    // Docker creates a volume named in a bind on first use; creating it here labels it for Ryuk. On reuse it
+    // may exist already: Docker's create is idempotent for a volume of the same name and driver.
+    const volume = await runtime.createVolume(name);
+    if (!reuse) {
+      ctx.cleanup.add(`Docker volume ${name}`, () =>
+        volume.remove().catch((error: Error) => ctx.progress.info(`Docker volume ${name} not removed (${error.message}); Ryuk removes it when this process exits.`)),
+      );
+    }
+    ctx.progress.info(`EFS bridge: Docker volume ${name} at ${mounts[i]!.mountPath} for ${mounts[i]!.functionNames.join(', ')}`);
+  }
+  return {
+    mounts,
+    binds: mounts.map((m, i) => ({ source: names[i]!, mountPath: m.mountPath })),
+    containerMounts: mounts.map((m, i) => ({ source: names[i]!, target: m.hostDir })),
+    kept: `Docker volume ${names.join(', ')}`,
+  };
+}
+
+/** How the scenarios read the function's files: the host folder, or the volume through LocalStack's container. */
+function filesOf(bridge: BridgeChoice, dir: string, containerId: string) {
+  return bridge.mode === 'bind' ? { efsDir: dir } : { efsVolume: { containerId, path: dir } };
 }
 
 /** The reused container's EFS folder, under the project's ignored `.harness` folder. */
