@@ -369,7 +369,7 @@ describe('docker-compose.yml', () => {
 
   it('should mount every tracked top-level file and folder the Node containers need, read-only', () => {
     // What the harness needs in a container; the rest is for people, git and CI.
-    const notNeeded = ['.ci', '.efs', '.env.example', '.github', '.gitignore', '.nvmrc', 'README.md', 'docker-compose.yml'];
+    const notNeeded = ['.ci', '.efs', '.env.example', '.github', '.gitignore', '.nvmrc', 'README.md', 'docker-compose.yml', 'docs'];
     const topLevel = [...new Set([...tracked].map((file) => file.split('/')[0]!))].filter((entry) => !notNeeded.includes(entry)).sort();
     for (const name of NODE_SERVICES) {
       const project = mounts(name, HOSTS[0]!).filter((m) => m.type === 'bind' && m.readOnly);

@@ -73,7 +73,13 @@ describe('docker-compose.yml against the Compose Specification schema', () => {
 
 describe('parseEnvFile', () => {
   it('should read .env.example: every variable it documents, empty', () => {
-    expect(parseEnvFile(readFileSync(`${PROJECT_ROOT}/.env.example`, 'utf8'))).toEqual({ LOCALSTACK_AUTH_TOKEN: '', HARNESS_LOCALSTACK_TAG: '', HARNESS_EFS_DIR: '' });
+    expect(parseEnvFile(readFileSync(`${PROJECT_ROOT}/.env.example`, 'utf8'))).toEqual({
+      LOCALSTACK_AUTH_TOKEN: '',
+      HARNESS_LOCALSTACK_TAG: '',
+      HARNESS_EFS_DIR: '',
+      HARNESS_LOCALSTACK_EFS: '',
+      HARNESS_EFS_BRIDGE: '',
+    });
   });
 
   it('should refuse a line it does not understand rather than guess', () => {

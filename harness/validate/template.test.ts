@@ -13,7 +13,7 @@ const VARIANTS: readonly (readonly [string, (outdir: string) => CfnTemplate])[] 
   ['plain', (outdir) => Template.fromStack(createApp({ outdir }).stack).toJSON()],
   ['with the read-only inspector', (outdir) => Template.fromStack(createApp({ outdir, inspector: true }).stack).toJSON()],
   // What the LocalStack targets deploy on a plan without the EFS API (harness/localstack/bridge-only.ts).
-  ['LocalStack bridge-only', (outdir) => bridgeOnlyTemplate(Template.fromStack(createApp({ outdir }).stack).toJSON()).template],
+  ['LocalStack bridge-only', (outdir) => bridgeOnlyTemplate(Template.fromStack(createApp({ outdir }).stack).toJSON() as Parameters<typeof bridgeOnlyTemplate>[0]).template],
 ];
 
 interface Resource {
