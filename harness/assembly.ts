@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { assemblyKey, restoreAssembly, storeAssembly } from './assembly-cache.ts';
+import { PROJECT_ROOT } from './run.ts';
 
 /**
  * Infra is the single source of truth: everything a target needs (routes, the function's handler, asset,
@@ -15,6 +18,10 @@ export interface SynthOptions {
   readonly inspector?: boolean;
   /** Cloud assembly folder. */
   readonly outdir: string;
+  /** The project whose `infra/` and `handler/` are synthesized. @default the harness's own project */
+  readonly projectRoot?: string;
+  /** Keep and reuse assemblies here by the content hash of their inputs (assembly-cache.ts). @default - no cache */
+  readonly cacheDir?: string;
 }
 
 export interface MountModel {
@@ -69,6 +76,8 @@ export interface PatternModel {
   readonly inspectorFunction?: FunctionModel;
   /** Content hash of the template (which names every asset by its hash): equal hashes, equal deployments. */
   readonly hash: string;
+  /** True when the assembly came from the warm-start cache instead of a synthesis. */
+  readonly cached?: boolean;
 }
 
 export interface CfnResource {
@@ -83,13 +92,24 @@ export interface CfnTemplate {
   readonly Outputs?: Record<string, { Value: unknown }>;
 }
 
-/** Synthesizes the app in-process (bundling with the local esbuild, no Docker) and reads its model. */
+/**
+ * Synthesizes the app in-process (bundling with the local esbuild, no Docker) and reads its model. With a
+ * cache folder, an assembly synthesized before from the same inputs is copied instead.
+ */
 export async function synthesize(options: SynthOptions): Promise<PatternModel> {
+  const projectRoot = options.projectRoot ?? PROJECT_ROOT;
+  const appOptions = { stackName: options.stackName, inspector: options.inspector ?? false };
+  const key = options.cacheDir ? assemblyKey({ projectRoot, options: appOptions, env: process.env }) : undefined;
+  if (options.cacheDir && key && restoreAssembly(options.cacheDir, key, options.outdir)) {
+    return { ...readModel(options.outdir, options.stackName), cached: true };
+  }
   // Imported lazily: loading aws-cdk-lib costs a second and only synthesis needs it.
-  const { createApp } = await import('../infra/create-app.ts');
-  const { app } = createApp({ outdir: options.outdir, stackName: options.stackName, inspector: options.inspector ?? false });
+  const { createApp } = (await import(pathToFileURL(path.join(projectRoot, 'infra', 'create-app.ts')).href)) as typeof import('../infra/create-app.ts');
+  const { app } = createApp({ outdir: options.outdir, ...appOptions });
   app.synth();
-  return readModel(options.outdir, options.stackName);
+  const model = readModel(options.outdir, options.stackName);
+  if (options.cacheDir && key) storeAssembly(options.cacheDir, key, options.outdir);
+  return model;
 }
 
 /** Reads the model from an already synthesized cloud assembly. */
