@@ -35,6 +35,9 @@ export function assemblyKey(input: CacheKeyInput): string {
   const hash = createHash('sha256');
   const add = (label: string, value: string | Buffer) => hash.update(`${label}\0${value.length}\0`).update(value);
   add('format', String(CACHE_FORMAT));
+  // The bundle's source map names the handler sources relative to the output folder: a copy of the project
+  // elsewhere (the same bytes) must not get an assembly whose map points at another copy.
+  add('project', path.resolve(input.projectRoot));
   add('options', JSON.stringify(Object.entries(input.options).sort(([a], [b]) => a.localeCompare(b))));
   const cdkEnv = Object.entries(input.env)
     .filter(([name, value]) => name.startsWith('CDK_') && name !== 'CDK_OUTDIR' && value !== undefined)

@@ -9,7 +9,7 @@ import { FunctionRuntime } from '../local/runtime.ts';
 import { type FaultControl, startApiServer, startControlServer } from '../local/server.ts';
 import { PROJECT_ROOT } from '../run.ts';
 import type { DevOptions, StartTarget, TargetContext } from '../target.ts';
-import { createHandlerBuild, type HandlerBuild } from '../watch/handler-build.ts';
+import { createHandlerBuild, type HandlerBuild, stopEsbuild } from '../watch/handler-build.ts';
 import { resynthesize } from '../watch/resynth.ts';
 import { watchProject } from '../watch/watcher.ts';
 
@@ -222,6 +222,8 @@ async function watchLocal(w: LocalWatch): Promise<void> {
     stop.abort();
     await watcher.close();
     await Promise.all([...builds.values()].map((b) => b.dispose()));
+    // esbuild's service process outlives disposed contexts; nothing else in this process uses the JS API.
+    await stopEsbuild();
   });
   w.dev.onWatching?.(watcher);
 }

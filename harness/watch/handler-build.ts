@@ -1,6 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { type BuildContext, context } from 'esbuild';
+import { type BuildContext, context, stop } from 'esbuild';
 import type { FunctionModel } from '../assembly.ts';
 import { splitHandler } from '../local/runtime.ts';
 
@@ -71,20 +71,36 @@ export async function createHandlerBuild(fn: FunctionModel, outdir: string): Pro
     sourcemap: true,
     outfile: path.join(outdir, `${moduleName}.mjs`),
     logLevel: 'silent',
+    // Written here, only after a successful build: esbuild removes its previous output when a rebuild fails,
+    // and the previous code must keep serving (and LocalStack must not see a half-written folder).
+    write: false,
   });
   return {
     outdir,
     entry,
     rebuild: async () => {
+      let result: Awaited<ReturnType<typeof ctx.rebuild>>;
       try {
-        await ctx.rebuild();
+        result = await ctx.rebuild();
       } catch (error) {
         const errors = (error as { errors?: { text: string; location?: { file: string; line: number; column: number } | null }[] }).errors ?? [];
         const first = errors[0];
         const where = first?.location ? `${first.location.file}:${first.location.line}:${first.location.column}: ` : '';
         throw new Error(first ? `${where}${first.text}${errors.length > 1 ? ` (and ${errors.length - 1} more)` : ''}` : (error as Error).message);
       }
+      mkdirSync(outdir, { recursive: true });
+      // Each file appears whole: written aside, then renamed over the old one.
+      for (const file of result.outputFiles ?? []) {
+        const aside = `${file.path}.${process.pid}.tmp`;
+        writeFileSync(aside, file.contents);
+        renameSync(aside, file.path);
+      }
     },
     dispose: () => ctx.dispose(),
   };
+}
+
+/** Ends esbuild's service process (started by the first context), waiting until it has exited. */
+export async function stopEsbuild(): Promise<void> {
+  await stop();
 }
