@@ -18,6 +18,8 @@ export interface SynthOptions {
   readonly inspector?: boolean;
   /** Cloud assembly folder. */
   readonly outdir: string;
+  /** LocalStack hot reloading: the host folder of the functions' code folders (infra's `hotReloadDir`). @default none */
+  readonly hotReloadDir?: string;
   /** The project whose `infra/` and `handler/` are synthesized. @default the harness's own project */
   readonly projectRoot?: string;
   /** Keep and reuse assemblies here by the content hash of their inputs (assembly-cache.ts). @default - no cache */
@@ -98,7 +100,11 @@ export interface CfnTemplate {
  */
 export async function synthesize(options: SynthOptions): Promise<PatternModel> {
   const projectRoot = options.projectRoot ?? PROJECT_ROOT;
-  const appOptions = { stackName: options.stackName, inspector: options.inspector ?? false };
+  const appOptions = {
+    stackName: options.stackName,
+    inspector: options.inspector ?? false,
+    ...(options.hotReloadDir ? { hotReloadDir: options.hotReloadDir } : {}),
+  };
   const key = options.cacheDir ? assemblyKey({ projectRoot, options: appOptions, env: process.env }) : undefined;
   if (options.cacheDir && key && restoreAssembly(options.cacheDir, key, options.outdir)) {
     return { ...readModel(options.outdir, options.stackName), cached: true };

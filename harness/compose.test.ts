@@ -128,8 +128,8 @@ beforeAll(async () => {
 afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
 describe('docker-compose.yml', () => {
-  it('should define LocalStack, a one-shot deployer and the scenarios behind a profile', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['deployer', 'localstack', 'scenarios']);
+  it('should define LocalStack, a one-shot deployer, the watcher and the scenarios behind a profile', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(['deployer', 'localstack', 'scenarios', 'watcher']);
     expect(service('deployer').restart).toBe('no');
     expect(service('scenarios').profiles).toEqual(['scenarios']);
     expect(service('localstack').profiles).toBeUndefined();

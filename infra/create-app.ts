@@ -21,6 +21,12 @@ export interface CreateAppOptions {
    */
   readonly inspector?: boolean;
   /**
+   * Host folder holding one code folder per function, for LocalStack hot reloading (see the stack's prop).
+   *
+   * @default - no hot reloading
+   */
+  readonly hotReloadDir?: string;
+  /**
    * Tags for the stack and every resource in it that takes tags.
    *
    * @default - no tags
@@ -55,7 +61,11 @@ export function createApp(options: CreateAppOptions = {}): { app: App; stack: He
     analyticsReporting: false,
   });
   const stackName = options.stackName || DEFAULT_STACK_NAME;
-  const stack = new HelloVpcLambdaStack(app, stackName, { stackName, inspector: options.inspector ?? false });
+  const stack = new HelloVpcLambdaStack(app, stackName, {
+    stackName,
+    inspector: options.inspector ?? false,
+    ...(options.hotReloadDir ? { hotReloadDir: options.hotReloadDir } : {}),
+  });
   for (const [key, value] of Object.entries(options.tags ?? {})) Tags.of(stack).add(key, value);
   return { app, stack };
 }

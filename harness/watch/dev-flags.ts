@@ -25,6 +25,13 @@ export function devOptionsFor(
         'Use the local target for the edit loop (`npm run dev`), or LocalStack (`npm run up -- --target localstack --watch`).',
     );
   }
+  if (target === 'endpoint' && flags.inspect !== undefined) {
+    throw new Error(
+      '--inspect cannot reach the endpoint target: its LocalStack is already running, and the inspector is set in LocalStack\'s own ' +
+        'LAMBDA_DOCKER_FLAGS when it starts. Add the inspector flags there in a docker-compose.override.yml (README, "A debugger on the function"), ' +
+        'or use --target local or --target localstack with --inspect.',
+    );
+  }
   let inspectPort: number | undefined;
   if (flags.inspect !== undefined) {
     inspectPort = Number(flags.inspect);
