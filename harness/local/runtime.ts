@@ -125,6 +125,20 @@ export class FunctionRuntime {
     await Promise.all(idle.map((env) => this.destroy(env)));
   }
 
+  /**
+   * Starts one environment ahead of the next invocation (after a reload, as LocalStack's hot reloading
+   * restarts the runtime right away). An init error is left for that invocation to report.
+   */
+  async warm(): Promise<void> {
+    if (this.closed || [...this.environments].some((env) => !env.stale)) return;
+    if (this.environments.size >= (this.options.maxEnvironments ?? 10)) return;
+    try {
+      await this.spawn().ready;
+    } catch {
+      // Reported by the next invocation, as Lambda reports an init error.
+    }
+  }
+
   /** Stops every environment. Pending invocations fail. */
   async close(): Promise<void> {
     this.closed = true;

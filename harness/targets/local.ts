@@ -174,7 +174,11 @@ async function watchLocal(w: LocalWatch): Promise<void> {
     }
     for (const fn of current.model.functions) {
       const build = builds.get(fn.logicalId);
-      if (build) await runtimes.get(fn.logicalId)?.replace(w.asRun({ ...fn, assetDir: build.outdir }), localEnvironment(fn, w.efsRoot));
+      const runtime = runtimes.get(fn.logicalId);
+      if (!build || !runtime) continue;
+      await runtime.replace(w.asRun({ ...fn, assetDir: build.outdir }), localEnvironment(fn, w.efsRoot));
+      // The new code's init runs now, as LocalStack's hot reloading restarts the runtime at once.
+      await runtime.warm();
     }
     return `${files} changed: rebuilt and reloaded in ${seconds(started)}`;
   };
@@ -204,6 +208,7 @@ async function watchLocal(w: LocalWatch): Promise<void> {
       const runtime = runtimes.get(fn.logicalId);
       if (runtime) await runtime.replace(w.asRun(fn), localEnvironment(fn, w.efsRoot));
       else w.addRuntime(fn);
+      await runtimes.get(fn.logicalId)?.warm();
     }
     for (const [logicalId, runtime] of runtimes) {
       if (next.functions.some((fn) => fn.logicalId === logicalId)) continue;
