@@ -89,11 +89,17 @@ export function synthSettings(env: NodeJS.ProcessEnv): Pick<SynthOptions, 'cache
 export function restoreAssembly(cacheDir: string, key: string, outdir: string): boolean {
   const entry = path.join(cacheDir, key);
   if (!existsSync(path.join(entry, 'manifest.json'))) return false;
-  rmSync(outdir, { recursive: true, force: true });
-  cpSync(entry, outdir, { recursive: true });
-  const now = new Date();
-  utimesSync(entry, now, now);
-  return true;
+  try {
+    rmSync(outdir, { recursive: true, force: true });
+    cpSync(entry, outdir, { recursive: true });
+    const now = new Date();
+    utimesSync(entry, now, now);
+    return true;
+  } catch {
+    // Pruned by a parallel run while being copied: synthesize instead.
+    rmSync(outdir, { recursive: true, force: true });
+    return false;
+  }
 }
 
 /**
@@ -116,13 +122,14 @@ export function storeAssembly(cacheDir: string, key: string, outdir: string): vo
 
 function pruneCache(cacheDir: string): void {
   // A copy that a killed run left half-done is removed once it is clearly abandoned.
+  // Parallel runs prune too: an entry may vanish between the listing and its stat.
+  const mtime = (name: string): number => statSync(path.join(cacheDir, name), { throwIfNoEntry: false })?.mtimeMs ?? 0;
   for (const name of readdirSync(cacheDir).filter((n) => n.startsWith('.tmp-'))) {
-    const full = path.join(cacheDir, name);
-    if (Date.now() - statSync(full).mtimeMs > 10 * 60_000) rmSync(full, { recursive: true, force: true });
+    if (Date.now() - mtime(name) > 10 * 60_000) rmSync(path.join(cacheDir, name), { recursive: true, force: true });
   }
   const entries = readdirSync(cacheDir)
     .filter((name) => !name.startsWith('.'))
-    .map((name) => ({ name, time: statSync(path.join(cacheDir, name)).mtimeMs }))
+    .map((name) => ({ name, time: mtime(name) }))
     .sort((a, b) => b.time - a.time);
   for (const old of entries.slice(ENTRIES_KEPT)) rmSync(path.join(cacheDir, old.name), { recursive: true, force: true });
 }

@@ -114,7 +114,13 @@ export async function synthesize(options: SynthOptions): Promise<PatternModel> {
   const { app } = createApp({ outdir: options.outdir, ...appOptions });
   app.synth();
   const model = readModel(options.outdir, options.stackName);
-  if (options.cacheDir && key) storeAssembly(options.cacheDir, key, options.outdir);
+  if (options.cacheDir && key) {
+    try {
+      storeAssembly(options.cacheDir, key, options.outdir);
+    } catch {
+      // The cache only saves time: a start never fails because its entry could not be written.
+    }
+  }
   return model;
 }
 
