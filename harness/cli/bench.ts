@@ -32,7 +32,8 @@ const ms = (n: number): string => `${n.toFixed(n < 10 ? 3 : 1)} ms`;
 
 const progress = new Progress({ quiet: true });
 const t0 = performance.now();
-const run = await startTarget('local', { progress });
+// Without the warm-start cache: the rows below are a cold start (the development loop section measures both).
+const run = await startTarget('local', { progress, env: { ...process.env, HARNESS_SYNTH_CACHE: '0' } });
 const startMs = performance.now() - t0;
 try {
   const url = `${run.info.apiUrl}/myHelloVPCLambda`;
