@@ -4,10 +4,14 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type PatternModel, synthesize } from '../assembly.ts';
+import { Cleanup } from '../cleanup.ts';
+import { Progress } from '../progress.ts';
+import { type LocalstackDeps, startLocalstack } from '../targets/localstack.ts';
+import type { LocalstackContainerConfig } from './container.ts';
 import { PROJECT_ROOT } from '../run.ts';
 import { devOptionsFor } from '../watch/dev-flags.ts';
 import { hotReloadFolders, hotReloadSettings, nodeDebugDockerFlags } from './hot-reload.ts';
-import { shlexSplit } from './test-fixtures.ts';
+import { fakeModel, shlexSplit } from './test-fixtures.ts';
 
 // LocalStack cannot run here: these tests check the configuration it would get (the template's code location,
 // the folders esbuild writes, the LAMBDA_DOCKER_FLAGS for debugging, compose's watcher) against LocalStack's
@@ -116,5 +120,46 @@ describe("docker-compose.yml's watcher", () => {
 
   it('should keep the hot-reload folder out of git', () => {
     expect(readFileSync(path.join(PROJECT_ROOT, '.gitignore'), 'utf8').split('\n')).toContain('.hot-reload/');
+  });
+});
+
+describe('localstack target with --inspect', () => {
+  it("should append the inspector flags to the EFS bridge's LAMBDA_DOCKER_FLAGS", async () => {
+    const configs: LocalstackContainerConfig[] = [];
+    const deps: LocalstackDeps = {
+      dockerAnswers: async () => true,
+      runtime: {
+        socketPath: async () => '/var/run/docker.sock',
+        startNetwork: async () => ({ name: 'tc-net-1', stop: async () => {} }),
+        start: async (config) => {
+          configs.push(config);
+          throw new Error('stopped by the test once configured');
+        },
+      },
+    };
+    const runDir = mkdtempSync(path.join(os.tmpdir(), 'harness-inspect-test-'));
+    const cleanup = new Cleanup();
+    try {
+      await expect(
+        startLocalstack(
+          {
+            runId: '20261128-000000-ab12',
+            runDir,
+            env: { LOCALSTACK_AUTH_TOKEN: 'ls-test-token' },
+            progress: new Progress({ quiet: true }),
+            cleanup,
+            synth: async (o) => fakeModel({ stackName: o.stackName, assemblyDir: o.outdir }),
+            dev: { watch: false, inspectPort: 9230, log: () => {} },
+          },
+          deps,
+        ),
+      ).rejects.toThrow('stopped by the test once configured');
+    } finally {
+      await cleanup.run();
+      rmSync(runDir, { recursive: true, force: true });
+    }
+    const words = shlexSplit(configs[0]!.environment.LAMBDA_DOCKER_FLAGS!);
+    expect(words[0]).toBe('-v');
+    expect(words.slice(-4)).toEqual(['-e', expect.stringMatching(/^NODE_OPTIONS=(.* )?--inspect=0\.0\.0\.0:9230$/), '-p', '127.0.0.1:9230:9230']);
   });
 });
