@@ -132,7 +132,11 @@ describe('npm run dev (up --watch) on the local target', () => {
       const failure = watchLines(dev).find((l) => l.includes('build failed'))!;
       expect(failure).toMatch(/^\[watch\] handler\/index\.ts changed: build failed after \d+\.\d\d s, the previous code keeps serving: .*handler\/index\.ts:\d+:\d+: /);
       expect(await text(`${apiUrl}/myHelloVPCLambda`)).toEqual({ status: 200, body: JSON.stringify('edited greeting') });
+      const linesBefore = watchLines(dev).length;
       edit('handler/index.ts', "'broken greeting' +", "'edited greeting'");
+      // Its own reload, so that the infra edit below is one too (edits made during a reload are gathered).
+      await until('the repaired build', async () => (watchLines(dev!).length > linesBefore ? true : undefined));
+      expect(watchLines(dev).at(-1)).toMatch(/^\[watch\] handler\/index\.ts changed: rebuilt and reloaded in /);
 
       // 3. An infra edit: a new route reaches the function (API Gateway's own 404 before, the handler's after).
       expect(await text(`${apiUrl}/extra`)).toEqual({ status: 404, body: '{"message":"Not Found"}' });
