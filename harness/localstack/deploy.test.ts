@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CdkError, type CdkCommand } from '../cdk.ts';
 import { Progress } from '../progress.ts';
-import { apiUrlFor, decideDeploy, deployPattern, environmentInfo, stackNameFor } from './deploy.ts';
+import { apiUrlFor, decideDeploy, deployPattern, describeRedeploy, environmentInfo, stackNameFor } from './deploy.ts';
 import { fakeApi, fakeModel, OUTPUTS } from './test-fixtures.ts';
 
 const TOKEN = 'ls-AbCd1234-EfGh-5678-IjKl-9012MnOp3456';
@@ -121,6 +121,24 @@ describe('deployPattern', () => {
     const cdk = fakeCdk();
     const api = fakeApi({ describeStack: async () => ({ status: 'CREATE_COMPLETE', hash: 'b'.repeat(64), outputs: OUTPUTS }) });
     await deployPattern(options(mkdtempSync(path.join(root, 'run-')), { api, runCdk: cdk.run, keepCurrent: true }));
+    expect(cdk.verbs()).toEqual(['destroy', 'bootstrap', 'deploy']);
+  });
+
+  it("should update a complete stack from another template in place in watch mode, keeping the API's URL", async () => {
+    const cdk = fakeCdk();
+    const api = fakeApi({ describeStack: async () => ({ status: 'UPDATE_COMPLETE', hash: 'b'.repeat(64), outputs: OUTPUTS }) });
+    const deployment = await deployPattern(options(mkdtempSync(path.join(root, 'run-')), { api, runCdk: cdk.run, keepCurrent: true, updateInPlace: true }));
+    expect(cdk.verbs()).toEqual(['bootstrap', 'deploy']);
+    expect(describeRedeploy(deployment, `${ENDPOINT}/_aws/execute-api/abc123/$default`)).toBe('stack HelloVpcLambda updated');
+    expect(describeRedeploy(deployment, `${ENDPOINT}/_aws/execute-api/old999/$default`)).toBe(
+      `stack HelloVpcLambda updated; the API URL changed to ${ENDPOINT}/_aws/execute-api/abc123/$default`,
+    );
+  });
+
+  it('should still re-create a failed stack in watch mode', async () => {
+    const cdk = fakeCdk();
+    const api = fakeApi({ describeStack: async () => ({ status: 'ROLLBACK_COMPLETE', hash: 'b'.repeat(64), outputs: OUTPUTS }) });
+    await deployPattern(options(mkdtempSync(path.join(root, 'run-')), { api, runCdk: cdk.run, keepCurrent: true, updateInPlace: true }));
     expect(cdk.verbs()).toEqual(['destroy', 'bootstrap', 'deploy']);
   });
 
