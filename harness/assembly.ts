@@ -1,7 +1,10 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { CreateAppOptions } from '../infra/create-app.ts';
+import { assemblyKey, restoreAssembly, storeAssembly } from './assembly-cache.ts';
+import { PROJECT_ROOT } from './run.ts';
 
 /**
  * Infra is the single source of truth: everything a target needs (routes, the function's handler, asset,
@@ -22,6 +25,12 @@ export interface SynthOptions {
   readonly reservedConcurrency?: number;
   /** Throttling of the `$default` stage. @default - infra's DEFAULT_THROTTLE */
   readonly throttle?: CreateAppOptions['throttle'];
+  /** LocalStack hot reloading: the host folder of the functions' code folders (infra's `hotReloadDir`). @default none */
+  readonly hotReloadDir?: string;
+  /** The project whose `infra/` and `handler/` are synthesized. @default the harness's own project */
+  readonly projectRoot?: string;
+  /** Keep and reuse assemblies here by the content hash of their inputs (assembly-cache.ts). @default - no cache */
+  readonly cacheDir?: string;
 }
 
 export interface MountModel {
@@ -76,6 +85,8 @@ export interface PatternModel {
   readonly inspectorFunction?: FunctionModel;
   /** Content hash of the template (which names every asset by its hash): equal hashes, equal deployments. */
   readonly hash: string;
+  /** True when the assembly came from the warm-start cache instead of a synthesis. */
+  readonly cached?: boolean;
 }
 
 export interface CfnResource {
@@ -90,13 +101,37 @@ export interface CfnTemplate {
   readonly Outputs?: Record<string, { Value: unknown }>;
 }
 
-/** Synthesizes the app in-process (bundling with the local esbuild, no Docker) and reads its model. */
+/**
+ * Synthesizes the app in-process (bundling with the local esbuild, no Docker) and reads its model. With a
+ * cache folder, an assembly synthesized before from the same inputs is copied instead.
+ */
 export async function synthesize(options: SynthOptions): Promise<PatternModel> {
+  const projectRoot = options.projectRoot ?? PROJECT_ROOT;
+  const appOptions = {
+    stackName: options.stackName,
+    inspector: options.inspector ?? false,
+    ...(options.hotReloadDir ? { hotReloadDir: options.hotReloadDir } : {}),
+    ...(options.env ? { env: options.env } : {}),
+    ...(options.throttle ? { throttle: options.throttle } : {}),
+    ...(options.reservedConcurrency === undefined ? {} : { reservedConcurrency: options.reservedConcurrency }),
+  };
+  const key = options.cacheDir ? assemblyKey({ projectRoot, options: appOptions, env: process.env }) : undefined;
+  if (options.cacheDir && key && restoreAssembly(options.cacheDir, key, options.outdir)) {
+    return { ...readModel(options.outdir, options.stackName), cached: true };
+  }
   // Imported lazily: loading aws-cdk-lib costs a second and only synthesis needs it.
-  const { createApp } = await import('../infra/create-app.ts');
-  const { app } = createApp({ ...options, inspector: options.inspector ?? false });
+  const { createApp } = (await import(pathToFileURL(path.join(projectRoot, 'infra', 'create-app.ts')).href)) as typeof import('../infra/create-app.ts');
+  const { app } = createApp({ outdir: options.outdir, ...appOptions });
   app.synth();
-  return readModel(options.outdir, options.stackName);
+  const model = readModel(options.outdir, options.stackName);
+  if (options.cacheDir && key) {
+    try {
+      storeAssembly(options.cacheDir, key, options.outdir);
+    } catch {
+      // The cache only saves time: a start never fails because its entry could not be written.
+    }
+  }
+  return model;
 }
 
 /** Reads the model from an already synthesized cloud assembly. */

@@ -166,7 +166,7 @@ function interpolateAll(node: unknown, vars: Readonly<Record<string, string>>): 
 
 const inside = (parent: string, child: string): boolean => child !== parent && child.startsWith(`${parent}/`);
 const tracked = new Set(spawnSync('git', ['ls-files'], { cwd: PROJECT_ROOT, encoding: 'utf8' }).stdout.split('\n').filter(Boolean));
-const NODE_SERVICES = ['deployer', 'scenarios'];
+const NODE_SERVICES = ['deployer', 'watcher', 'scenarios'];
 
 
 /** Host environments to resolve the file with: this checkout (so `.efs` is inside the project), a path with a
@@ -197,6 +197,11 @@ function functionsEfsDir(host: Readonly<Record<string, string>>): string {
   return bind.slice(0, -`${mount.rootPath}:${mount.mountPath}`.length);
 }
 
+/** The host folder of LocalStack hot reloading's code folders, as the deployer names it to LocalStack. */
+function hotReloadDir(host: Readonly<Record<string, string>>): string {
+  return interpolate(env('deployer', 'HARNESS_HOT_RELOAD_HOST_DIR'), host);
+}
+
 /** Runs `sh -c <command>` as the file would (after interpolation), with a fake `npm` and `node` that log their arguments. */
 function runInSandbox(command: string, cwd: string, extraEnv: Record<string, string> = {}, npmExit = 0) {
   const bin = path.join(cwd, '..', 'bin');
@@ -217,8 +222,8 @@ function runInSandbox(command: string, cwd: string, extraEnv: Record<string, str
 }
 
 describe('docker-compose.yml', () => {
-  it('should define a token check, LocalStack, a one-shot deployer, and the scenarios and the cleanup behind profiles', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['auth-token', 'clean', 'deployer', 'localstack', 'scenarios']);
+  it('should define a token check, LocalStack, a one-shot deployer, the watcher, and the scenarios and the cleanup behind profiles', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(['auth-token', 'clean', 'deployer', 'localstack', 'scenarios', 'watcher']);
     expect(service('deployer').restart).toBe('no');
     expect(service('auth-token').restart).toBe('no');
     expect(service('scenarios').profiles).toEqual(['scenarios']);
@@ -340,7 +345,10 @@ describe('docker-compose.yml', () => {
         const inContainer = env(name, 'HARNESS_EFS_DIR');
         expect(mounts(name, host).find((m) => m.target === inContainer)?.source, `${name} with ${JSON.stringify(host)}`).toBe(functionsEfsDir(host));
       }
-      expect(mounts('clean', host)).toEqual([{ type: 'bind', source: functionsEfsDir(host), target: '/efs', readOnly: false, createsHostPath: false }]);
+      expect(mounts('clean', host)).toEqual([
+        { type: 'bind', source: functionsEfsDir(host), target: '/efs', readOnly: false, createsHostPath: false },
+        { type: 'bind', source: hotReloadDir(host), target: '/hot-reload', readOnly: false, createsHostPath: false },
+      ]);
     }
   });
 
@@ -360,16 +368,18 @@ describe('docker-compose.yml', () => {
         const relative = path.relative(PROJECT_ROOT, m.source);
         const exists = relative === '' || tracked.has(relative) || [...tracked].some((file) => file.startsWith(`${relative}/`));
         expect(!m.createsHostPath || exists, `${where} may be created by the daemon`).toBe(true);
-        // The one writable folder of the project in a container is the EFS folder (tracked by its .gitkeep).
-        if (!m.readOnly) expect(m.source, where).toBe(functionsEfsDir(project));
+        // The writable folders of the project in a container: the EFS folder and the hot-reload code folders
+        // (each tracked by its .gitkeep).
+        if (!m.readOnly) expect([functionsEfsDir(project), hotReloadDir(project)], where).toContain(m.source);
       }
     }
     expect(tracked.has('.efs/.gitkeep')).toBe(true);
+    expect(tracked.has('.hot-reload/.gitkeep')).toBe(true);
   });
 
   it('should mount every tracked top-level file and folder the Node containers need, read-only', () => {
     // What the harness needs in a container; the rest is for people, git and CI.
-    const notNeeded = ['.ci', '.efs', '.env.example', '.github', '.gitignore', '.nvmrc', 'README.md', 'docker-compose.yml', 'docs'];
+    const notNeeded = ['.ci', '.efs', '.env.example', '.github', '.gitignore', '.hot-reload', '.nvmrc', 'README.md', 'docker-compose.yml', 'docs'];
     const topLevel = [...new Set([...tracked].map((file) => file.split('/')[0]!))].filter((entry) => !notNeeded.includes(entry)).sort();
     for (const name of NODE_SERVICES) {
       const project = mounts(name, HOSTS[0]!).filter((m) => m.type === 'bind' && m.readOnly);

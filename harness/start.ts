@@ -1,12 +1,13 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { type PatternModel, type SynthOptions, synthesize } from './assembly.ts';
+import { synthSettings } from './assembly-cache.ts';
 import { Cleanup, cleanupOnSignals } from './cleanup.ts';
 import type { RunningTarget, TargetName } from './environment.ts';
 import { Progress } from './progress.ts';
 import { redact } from './redact.ts';
 import { createRunDir, runIdFrom } from './run.ts';
-import type { StartTarget, TargetContext } from './target.ts';
+import type { DevOptions, StartTarget, TargetContext } from './target.ts';
 
 // Loaded on demand, so that the local target never loads testcontainers or the AWS SDK clients it does not use.
 // A Record over every target name: the type checker refuses a target without its module.
@@ -23,6 +24,8 @@ export interface StartOptions {
   readonly runId?: string;
   /** Clean up on SIGINT/SIGTERM/SIGHUP and exit. @default true */
   readonly handleSignals?: boolean;
+  /** Watch mode and debugger (`npm run up -- --watch --inspect`). */
+  readonly dev?: DevOptions;
 }
 
 export interface StartedRun extends RunningTarget {
@@ -49,9 +52,10 @@ export async function startTarget(name: TargetName, options: StartOptions = {}):
     cleanup,
     synth: (synthOptions: SynthOptions) => {
       const key = JSON.stringify(synthOptions);
-      if (!synths.has(key)) synths.set(key, synthesize(synthOptions));
+      if (!synths.has(key)) synths.set(key, synthesize({ ...synthSettings(env), ...synthOptions }));
       return synths.get(key)!;
     },
+    ...(options.dev ? { dev: options.dev } : {}),
   };
   progress.info(`run ${runId}: target ${name}, artifacts in ${runDir}`);
   let running: RunningTarget;

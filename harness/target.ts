@@ -2,6 +2,7 @@ import type { PatternModel, SynthOptions } from './assembly.ts';
 import type { Cleanup } from './cleanup.ts';
 import type { RunningTarget } from './environment.ts';
 import type { Progress } from './progress.ts';
+import type { ProjectWatcher } from './watch/watcher.ts';
 
 /** What every target gets from the harness when it starts. */
 export interface TargetContext {
@@ -16,6 +17,20 @@ export interface TargetContext {
   readonly cleanup: Cleanup;
   /** Synthesizes the CDK app (cached per options) and reads the model the target needs from the template. */
   synth(options: SynthOptions): Promise<PatternModel>;
+  /** Development mode of `npm run up` (watch, debugger); absent for test runs. */
+  readonly dev?: DevOptions;
+}
+
+/** `npm run up -- --watch` / `--inspect[=port]`. */
+export interface DevOptions {
+  /** Apply edits of `handler/` and `infra/` to the running target. */
+  readonly watch: boolean;
+  /** Start execution environments with the Node inspector on this port (local), one at a time. */
+  readonly inspectPort?: number;
+  /** One line per reload: what changed, how long it took, the error if any. */
+  readonly log: (line: string) => void;
+  /** Called with the watcher once it runs, so tests and the benchmark can wait until a reload is done. */
+  readonly onWatching?: (watcher: ProjectWatcher) => void;
 }
 
 export type StartTarget = (context: TargetContext) => Promise<RunningTarget>;

@@ -22,6 +22,12 @@ export interface CreateAppOptions {
    */
   readonly inspector?: boolean;
   /**
+   * Host folder holding one code folder per function, for LocalStack hot reloading (see the stack's prop).
+   *
+   * @default - no hot reloading
+   */
+  readonly hotReloadDir?: string;
+  /**
    * Tags for the stack and every resource in it that takes tags.
    *
    * @default - no tags
@@ -73,6 +79,7 @@ export function createApp(options: CreateAppOptions = {}): { app: App; stack: He
     ...(options.env ? { env: options.env } : {}),
     ...(options.throttle ? { throttle: options.throttle } : {}),
     ...(options.reservedConcurrency === undefined ? {} : { reservedConcurrency: options.reservedConcurrency }),
+    ...(options.hotReloadDir ? { hotReloadDir: options.hotReloadDir } : {}),
   });
   for (const [key, value] of Object.entries(options.tags ?? {})) Tags.of(stack).add(key, value);
   return { app, stack };

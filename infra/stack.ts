@@ -10,6 +10,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { HOT_RELOAD_BUCKET } from './hot-reload.ts';
 
 export interface HelloVpcLambdaStackProps extends StackProps {
   /**
@@ -33,6 +34,14 @@ export interface HelloVpcLambdaStackProps extends StackProps {
    * at a minimum of its own, so on a new account with a low quota any reservation fails the deploy
    */
   readonly reservedConcurrency?: number;
+  /**
+   * LocalStack hot reloading: each function's code is the host folder `<hotReloadDir>/<function name without
+   * the stack prefix>` instead of the uploaded bundle (LocalStack's magic bucket `hot-reload` with the folder's
+   * absolute path as key; docs.localstack.cloud "Hot Reloading"). LocalStack only: AWS has no such bucket.
+   *
+   * @default - the bundle is uploaded as an asset, as on AWS
+   */
+  readonly hotReloadDir?: string;
 }
 
 /** Steady-state requests per second and the bucket of a burst, for the `$default` stage. */
@@ -56,9 +65,15 @@ const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
  * `hello-func-ap`, function `myHelloVPCLambda` mounting it at `/mnt/msg`, HTTP API `myHelloVPCLambdaAPI`.
  */
 export class HelloVpcLambdaStack extends Stack {
+  private readonly hotReloadDir: string | undefined;
+
   constructor(scope: Construct, id: string, props: HelloVpcLambdaStackProps = {}) {
     super(scope, id, props);
     validateLimits(props);
+    if (props.hotReloadDir !== undefined && !props.hotReloadDir.startsWith('/')) {
+      throw new Error(`hotReloadDir "${props.hotReloadDir}" must be an absolute path: LocalStack mounts that host folder into the function.`);
+    }
+    this.hotReloadDir = props.hotReloadDir;
 
     // Isolated subnets only: the function talks to EFS inside the VPC and to nothing on the internet, so
     // there is no NAT gateway, no public subnet and no internet gateway to pay for or to leak through.
@@ -241,6 +256,13 @@ export class HelloVpcLambdaStack extends Stack {
         forceDockerBundling: false,
       },
     });
+    if (this.hotReloadDir) {
+      // NodejsFunction always bundles into an asset; the escape hatch points the function at the folder instead.
+      (fn.node.defaultChild as lambda.CfnFunction).addPropertyOverride('Code', {
+        S3Bucket: HOT_RELOAD_BUCKET,
+        S3Key: `${this.hotReloadDir.replace(/\/+$/, '')}/${options.name}`,
+      });
+    }
     return { function: fn, role };
   }
 }

@@ -1,10 +1,11 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../run.ts';
+import { alive, descendants, exited } from './process-support.ts';
 
 // Real runs of `npm run up` (without npm, to signal the process itself), interrupted like a person would.
 
@@ -22,41 +23,6 @@ function startUp(env: NodeJS.ProcessEnv = process.env): Promise<{ child: ChildPr
   return new Promise((resolve, reject) => {
     createInterface({ input: proc.stdout! }).once('line', (line) => resolve({ child: proc, ready: JSON.parse(line) }));
     proc.once('exit', (code) => reject(new Error(`up exited with ${code} before it was ready:\n${stderr}`)));
-  });
-}
-
-/** Pids of every process below `pid` (the function's execution environments are children of `up`). */
-function descendants(pid: number): number[] {
-  const rows = execFileSync('ps', ['-eo', 'pid=,ppid='], { encoding: 'utf8' })
-    .trim()
-    .split('\n')
-    .map((line) => line.trim().split(/\s+/).map(Number) as [number, number]);
-  const found: number[] = [];
-  const walk = (parent: number): void => {
-    for (const [child, ppid] of rows) {
-      if (ppid === parent) {
-        found.push(child);
-        walk(child);
-      }
-    }
-  };
-  walk(pid);
-  return found;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function exited(proc: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-  return new Promise((resolve) => {
-    if (proc.exitCode !== null || proc.signalCode !== null) resolve({ code: proc.exitCode, signal: proc.signalCode });
-    else proc.once('exit', (code, signal) => resolve({ code, signal }));
   });
 }
 

@@ -45,6 +45,8 @@ export interface FunctionRuntimeOptions {
   readonly maxEnvironments?: number;
   /** Receives every log line, formatted as Lambda writes them to CloudWatch Logs. */
   readonly log: (line: string) => void;
+  /** Extra Node flags for each environment, e.g. `--inspect=127.0.0.1:9229` while debugging. @default none */
+  readonly execArgv?: readonly string[];
 }
 
 const BOOTSTRAP = path.join(path.dirname(fileURLToPath(import.meta.url)), 'bootstrap.ts');
@@ -54,6 +56,8 @@ interface ExecutionEnvironment {
   readonly ready: Promise<void>;
   busy: boolean;
   currentRequestId?: string;
+  /** Runs code that a `replace` superseded: removed as soon as its invocation ends. */
+  stale?: boolean;
 }
 
 export class FunctionRuntime {
@@ -64,7 +68,7 @@ export class FunctionRuntime {
   /** Fault applied to every invocation until cleared (fault injection). */
   fault: InvokeFault | undefined;
 
-  private readonly options: FunctionRuntimeOptions;
+  private options: FunctionRuntimeOptions;
 
   constructor(options: FunctionRuntimeOptions) {
     this.options = options;
@@ -104,6 +108,35 @@ export class FunctionRuntime {
     );
     this.release(env);
     return { ...outcome, durationMs };
+  }
+
+  /**
+   * New code or configuration (a watch-mode reload): idle environments stop now, busy ones when their
+   * invocation ends, so the next invocation starts an environment with the new function. Resolves once the
+   * idle ones are gone (their inspector port is free again).
+   */
+  async replace(fn: FunctionModel, environment: Readonly<Record<string, string>>): Promise<void> {
+    this.options = { ...this.options, fn, environment };
+    const idle: ExecutionEnvironment[] = [];
+    for (const env of this.environments) {
+      env.stale = true;
+      if (!env.busy) idle.push(env);
+    }
+    await Promise.all(idle.map((env) => this.destroy(env)));
+  }
+
+  /**
+   * Starts one environment ahead of the next invocation (after a reload, as LocalStack's hot reloading
+   * restarts the runtime right away). An init error is left for that invocation to report.
+   */
+  async warm(): Promise<void> {
+    if (this.closed || [...this.environments].some((env) => !env.stale)) return;
+    if (this.environments.size >= (this.options.maxEnvironments ?? 10)) return;
+    try {
+      await this.spawn().ready;
+    } catch {
+      // Reported by the next invocation, as Lambda reports an init error.
+    }
   }
 
   /** Stops every environment. Pending invocations fail. */
@@ -169,7 +202,7 @@ export class FunctionRuntime {
   private async acquire(): Promise<ExecutionEnvironment> {
     for (;;) {
       if (this.closed) throw new Error(`Function ${this.options.fn.functionName} is stopped.`);
-      const idle = [...this.environments].find((env) => !env.busy);
+      const idle = [...this.environments].find((env) => !env.busy && !env.stale);
       if (idle) {
         idle.busy = true;
         await idle.ready;
@@ -188,6 +221,11 @@ export class FunctionRuntime {
   private release(env: ExecutionEnvironment): void {
     env.busy = false;
     delete env.currentRequestId;
+    if (env.stale) {
+      // Woken only once it has exited: with one environment at a time (debugging) its port must be free first.
+      void this.destroy(env).then(() => this.waiting.shift()?.());
+      return;
+    }
     this.waiting.shift()?.();
   }
 
@@ -214,7 +252,7 @@ export class FunctionRuntime {
       HARNESS_HANDLER_FILE: handlerFile,
       HARNESS_HANDLER_EXPORT: exportName,
     };
-    const child = spawn(process.execPath, [`--max-old-space-size=${fn.memoryMb}`, BOOTSTRAP], {
+    const child = spawn(process.execPath, [`--max-old-space-size=${fn.memoryMb}`, ...(this.options.execArgv ?? []), BOOTSTRAP], {
       cwd: fn.assetDir,
       env,
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],

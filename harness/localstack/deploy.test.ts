@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type CfnTemplate, type PatternModel, synthesize } from '../assembly.ts';
 import { CdkError } from '../cdk.ts';
 import { Progress } from '../progress.ts';
-import { apiUrlFor, decideDeploy, deployPattern, environmentInfo, stackNameFor } from './deploy.ts';
+import { apiUrlFor, decideDeploy, deployPattern, describeRedeploy, environmentInfo, stackNameFor } from './deploy.ts';
 import { type FakeLocalstack, type FakeLocalstackOptions, HEALTH_OK, startFakeLocalstack } from './test-fake-localstack.ts';
 import { fakeApi, fakeCdk, fakeModel, OUTPUTS } from './test-fixtures.ts';
 
@@ -207,6 +207,24 @@ describe('deployPattern', () => {
     const cdk = fakeCdk();
     const api = fakeApi({ efsApi: async () => ({ available: false, detail: 'HTTP 501' }), describeStack: async () => ({ status: 'CREATE_COMPLETE', hash: model.hash, outputs: OUTPUTS }) });
     await deployPattern(options(runDir(), endpoint, { api, runCdk: cdk.run, keepCurrent: true }));
+    expect(cdk.verbs()).toEqual(['destroy', 'bootstrap', 'deploy']);
+  });
+
+  it("should update a complete stack from another template in place in watch mode, keeping the API's URL", async () => {
+    const cdk = fakeCdk();
+    const api = fakeApi({ describeStack: async () => ({ status: 'UPDATE_COMPLETE', hash: 'b'.repeat(64), outputs: OUTPUTS }) });
+    const deployment = await deployPattern(options(mkdtempSync(path.join(root, 'run-')), { api, runCdk: cdk.run, keepCurrent: true, updateInPlace: true }));
+    expect(cdk.verbs()).toEqual(['bootstrap', 'deploy']);
+    expect(describeRedeploy(deployment, `${ENDPOINT}/_aws/execute-api/abc123/$default`)).toBe('stack HelloVpcLambda updated');
+    expect(describeRedeploy(deployment, `${ENDPOINT}/_aws/execute-api/old999/$default`)).toBe(
+      `stack HelloVpcLambda updated; the API URL changed to ${ENDPOINT}/_aws/execute-api/abc123/$default`,
+    );
+  });
+
+  it('should still re-create a failed stack in watch mode', async () => {
+    const cdk = fakeCdk();
+    const api = fakeApi({ describeStack: async () => ({ status: 'ROLLBACK_COMPLETE', hash: 'b'.repeat(64), outputs: OUTPUTS }) });
+    await deployPattern(options(mkdtempSync(path.join(root, 'run-')), { api, runCdk: cdk.run, keepCurrent: true, updateInPlace: true }));
     expect(cdk.verbs()).toEqual(['destroy', 'bootstrap', 'deploy']);
   });
 

@@ -81,6 +81,11 @@ export interface DeployPatternOptions {
   readonly progress: Progress;
   /** Keep a stack deployed from the same template (reuse, endpoint). @default false: always deploy */
   readonly keepCurrent?: boolean;
+  /**
+   * With keepCurrent: update a complete stack from another template instead of re-creating it, so that its API
+   * id (and URL) stays: watch mode's redeploys. @default false
+   */
+  readonly updateInPlace?: boolean;
   /** The container's latest log lines, for failures. */
   readonly containerLog?: () => readonly string[];
   /** What carries the bridge into the function (`bind` or `volume`), for the diagnosis of a failed /health. */
@@ -124,7 +129,11 @@ export async function deployPattern(options: DeployPatternOptions): Promise<Depl
     const deploying = deployableModel(model, efs, options);
     const cdkEnv = await cdklocalEnvironmentFor(options);
     const deployed = options.keepCurrent ? await api.describeStack(stackName) : undefined;
-    const decision = options.keepCurrent ? decideDeploy(deployed, deploying.hash) : ({ action: 'deploy', reason: 'a new stack for this run' } as const);
+    const decided = options.keepCurrent ? decideDeploy(deployed, deploying.hash) : ({ action: 'deploy', reason: 'a new stack for this run' } as const);
+    const decision: DeployDecision =
+      decided.action === 'recreate' && options.updateInPlace && deployed && COMPLETE.has(deployed.status)
+        ? { action: 'deploy', reason: `${decided.reason}: updated in place (watch mode keeps the API URL)` }
+        : decided;
     progress.info(`stack ${stackName}: ${decision.action} (${decision.reason})`);
 
     let outputs: Readonly<Record<string, string>>;
@@ -269,6 +278,12 @@ export async function destroyPattern(options: DestroyOptions): Promise<void> {
     onLine: (line) => options.progress.info(`  ${redact(line, options.env)}`),
     logFile: path.join(options.runDir, 'destroy.log'),
   });
+}
+
+/** Watch mode's line for a redeploy; says so when LocalStack gave the API another URL. */
+export function describeRedeploy(deployment: Deployment, apiUrl: string): string {
+  const what = deployment.deployed ? `stack ${deployment.stackName} updated` : `template unchanged, stack ${deployment.stackName} kept`;
+  return deployment.apiUrl === apiUrl ? what : `${what}; the API URL changed to ${deployment.apiUrl}`;
 }
 
 /** What the scenarios get from a LocalStack-backed target (both `localstack` and `endpoint`). */

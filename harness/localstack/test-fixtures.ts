@@ -106,3 +106,37 @@ export function fakeCdk(fail?: { verb: string; error: Error }, onLine?: string) 
   };
   return { run, commands, verbs: () => commands.map((c) => c.args[1]) };
 }
+
+/**
+ * How LocalStack reads LAMBDA_DOCKER_FLAGS (localstack/localstack@8b9a79f0,
+ * localstack-core/localstack/utils/container_utils/container_client.py, parse_additional_flags):
+ * Python's shlex.split (POSIX rules), then each -v value matched with this pattern. Ported here so that the
+ * tests check what LocalStack will mount, not just a string.
+ */
+export function shlexSplit(text: string): string[] {
+  const words: string[] = [];
+  let word: string | undefined;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === "'") {
+      const end = text.indexOf("'", i + 1);
+      word = (word ?? '') + text.slice(i + 1, end);
+      i = end;
+    } else if (c === '"') {
+      let j = i + 1;
+      let value = '';
+      for (; text[j] !== '"'; j++) value += text[j] === '\\' && '"\\$`'.includes(text[j + 1]!) ? text[++j] : text[j];
+      word = (word ?? '') + value;
+      i = j;
+    } else if (c === '\\') {
+      word = (word ?? '') + text[++i];
+    } else if (/\s/.test(c)) {
+      if (word !== undefined) words.push(word);
+      word = undefined;
+    } else {
+      word = (word ?? '') + c;
+    }
+  }
+  if (word !== undefined) words.push(word);
+  return words;
+}

@@ -1,8 +1,10 @@
 import path from 'node:path';
+import type { PatternModel } from '../assembly.ts';
 import type { EnvironmentInfo, RunningTarget } from '../environment.ts';
 import { chooseBridge, type DockerPlacement, dockerPlacement, volumeName } from '../localstack/bridge-mode.ts';
 import { localstackImage } from '../localstack/container.ts';
-import { type DeployPatternOptions, deployPattern, environmentInfo } from '../localstack/deploy.ts';
+import { type DeployPatternOptions, deployPattern, describeRedeploy, environmentInfo } from '../localstack/deploy.ts';
+import { buildCodeFolders, buildCodeFoldersOnce, hotReloadSettings, watchHotReload } from '../localstack/hot-reload.ts';
 import { requireCapableEmulator } from '../localstack/detect.ts';
 import { prepareHostDir } from '../localstack/efs-bridge.ts';
 import { startVolumeReader, type VolumeReader } from '../localstack/volume-reader.ts';
@@ -67,15 +69,22 @@ export async function deployToEndpoint(
   ctx: Omit<TargetContext, 'cleanup'>,
   overrides: Pick<DeployPatternOptions, 'api' | 'runCdk' | 'healthWaitSeconds'> = {},
   deps: EndpointDeps = {},
-): Promise<{ readonly info: EnvironmentInfo; readonly stackName: string; readonly reader?: VolumeReader }> {
+): Promise<{ readonly info: EnvironmentInfo; readonly stackName: string; readonly reader?: VolumeReader; readonly watch?: () => void }> {
   const settings = endpointSettings(ctx.env);
   const bridge = chooseBridge(ctx.env, deps.placement ?? dockerPlacement(ctx.env), false);
   ctx.progress.info(`EFS bridge: ${bridge.mode} (${bridge.reason})`);
   if (bridge.warning) ctx.progress.info(`warning: ${bridge.warning}`);
   await ctx.progress.phase(`check the emulator at ${settings.endpoint}`, () => requireCapableEmulator(settings.endpoint, HOW_TO_START));
-  const model = await ctx.progress.phase('synthesize CDK app', () =>
-    ctx.synth({ stackName: settings.stackName, outdir: path.join(ctx.runDir, 'cdk.out') }),
-  );
+  // The stack outlives this process, so its hot-reload code folders are fixed ones in the project (git ignores them).
+  const hot = hotReloadSettings(ctx.env, ctx.dev?.watch ?? false, '.hot-reload');
+  const synthOptions = { stackName: settings.stackName, outdir: path.join(ctx.runDir, 'cdk.out'), ...(hot ? { hotReloadDir: hot.hostDir } : {}) };
+  const model = await ctx.progress.phase('synthesize CDK app', () => ctx.synth(synthOptions));
+  // LocalStack needs the bundle in the folder before the function runs; in watch mode the builds stay for edits.
+  const builds = hot
+    ? await ctx.progress.phase(`build the hot-reload code folders in ${hot.localDir}`, async () =>
+        ctx.dev?.watch ? buildCodeFolders(model, hot) : (await buildCodeFoldersOnce(model, hot), []),
+      )
+    : [];
   const mount = model.apiFunction.mount;
   if (!mount) throw new Error(`Function ${model.apiFunction.functionName} mounts no file system in ${model.templatePath}.`);
 
@@ -97,31 +106,52 @@ export async function deployToEndpoint(
     files = { efsVolume: reader.location };
   }
 
-  const deployment = await deployPattern({
-    endpoint: settings.endpoint,
-    stackName: settings.stackName,
-    model,
-    runDir: ctx.runDir,
-    env: ctx.env,
-    progress: ctx.progress,
-    keepCurrent: true,
-    bridge: bridge.mode,
-    ...overrides,
-  }).catch(async (error: unknown) => {
+  const deploy = (m: PatternModel, extra: Partial<DeployPatternOptions> = {}) =>
+    deployPattern({
+      endpoint: settings.endpoint,
+      stackName: settings.stackName,
+      model: m,
+      runDir: ctx.runDir,
+      env: ctx.env,
+      progress: ctx.progress,
+      keepCurrent: true,
+      bridge: bridge.mode,
+      ...overrides,
+      ...extra,
+    });
+  const deployment = await deploy(model).catch(async (error: unknown) => {
     if (!deps.registerReader) await reader?.stop();
     throw error;
   });
+  const info = environmentInfo({ target: 'endpoint', endpoint: settings.endpoint, model, deployment, files, runDir: ctx.runDir, runId: ctx.runId });
+  const dev = ctx.dev;
+  const cleanup = (ctx as Partial<TargetContext>).cleanup;
   return {
-    info: environmentInfo({ target: 'endpoint', endpoint: settings.endpoint, model, deployment, files, runDir: ctx.runDir, runId: ctx.runId }),
+    info,
     stackName: settings.stackName,
     ...(reader ? { reader } : {}),
+    ...(hot && dev?.watch && cleanup
+      ? {
+          watch: () =>
+            watchHotReload({
+              ctx: { ...ctx, cleanup },
+              dev,
+              settings: hot,
+              synthOptions,
+              model,
+              builds,
+              redeploy: async (next, signal) => describeRedeploy(await deploy(next, { updateInPlace: true, signal }), info.apiUrl),
+            }),
+        }
+      : {}),
   };
 }
 
 export const start: StartTarget = async (ctx): Promise<RunningTarget> => {
-  const { info, stackName } = await deployToEndpoint(ctx, {}, {
+  const { info, stackName, watch } = await deployToEndpoint(ctx, {}, {
     registerReader: (reader) => ctx.cleanup.add(`volume reader ${reader.location.containerId.slice(0, 12)}`, () => reader.stop()),
   });
+  watch?.();
   return {
     info,
     // The emulator and the stack belong to whoever started them; the next run reuses the stack.

@@ -2,11 +2,16 @@ import { appendFileSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { FunctionModel } from '../assembly.ts';
+import type { FunctionModel, PatternModel } from '../assembly.ts';
+import { synthSettings } from '../assembly-cache.ts';
 import type { FaultName } from '../environment.ts';
 import { FunctionRuntime } from '../local/runtime.ts';
 import { type FaultControl, startApiServer, startControlServer } from '../local/server.ts';
-import type { StartTarget } from '../target.ts';
+import { PROJECT_ROOT } from '../run.ts';
+import type { DevOptions, StartTarget, TargetContext } from '../target.ts';
+import { createHandlerBuild, type HandlerBuild, stopEsbuild } from '../watch/handler-build.ts';
+import { resynthesize } from '../watch/resynth.ts';
+import { watchProject } from '../watch/watcher.ts';
 
 /**
  * The offline target: the bundled handler from the cloud assembly runs in Node processes behind a local
@@ -18,11 +23,13 @@ const REGION = 'us-east-1';
 const ACCOUNT_ID = '000000000000';
 /** Log lines kept in memory per function (all of them also go to the run folder). */
 const LOG_LINES_KEPT = 2_000;
+/** The function's and the HTTP API's timeout while a debugger is attached: an hour to step through code. */
+export const DEBUG_TIMEOUT_SECONDS = 3_600;
 
 export const start: StartTarget = async (ctx) => {
-  const model = await ctx.progress.phase('synthesize CDK app', () =>
-    ctx.synth({ stackName: 'HelloVpcLambda', outdir: path.join(ctx.runDir, 'cdk.out') }),
-  );
+  const synthOptions = { stackName: 'HelloVpcLambda', outdir: path.join(ctx.runDir, 'cdk.out') };
+  const model = await ctx.progress.phase('synthesize CDK app', () => ctx.synth(synthOptions));
+  if (model.cached) ctx.progress.info('cloud assembly reused from the warm-start cache (inputs unchanged)');
   const mount = model.apiFunction.mount;
   if (!mount) throw new Error(`Function ${model.apiFunction.functionName} mounts no file system in ${model.templatePath}.`);
 
@@ -37,12 +44,17 @@ export const start: StartTarget = async (ctx) => {
   mkdirSync(logDir, { recursive: true });
   const logs = new Map<string, string[]>();
   const runtimes = new Map<string, FunctionRuntime>();
-  for (const fn of model.functions) {
+  const inspectPort = ctx.dev?.inspectPort;
+  // While a debugger holds a breakpoint the function must not time out; LocalStack's Lambda Debug Mode lifts
+  // its timeouts the same way (docs "Remote Debugging", Lambda Debug Mode).
+  const asRun = (fn: FunctionModel): FunctionModel => (inspectPort ? { ...fn, timeoutSeconds: DEBUG_TIMEOUT_SECONDS } : fn);
+  const addRuntime = (fn: FunctionModel): void => {
     const lines: string[] = [];
     logs.set(fn.functionName, lines);
     const logFile = path.join(logDir, `${fn.functionName}.log`);
+    const debugged = inspectPort !== undefined && fn.logicalId === model.apiFunction.logicalId;
     const runtime = new FunctionRuntime({
-      fn,
+      fn: asRun(fn),
       environment: localEnvironment(fn, efsRoot),
       region: REGION,
       accountId: ACCOUNT_ID,
@@ -51,18 +63,26 @@ export const start: StartTarget = async (ctx) => {
         if (lines.length > LOG_LINES_KEPT) lines.splice(0, lines.length - LOG_LINES_KEPT);
         appendFileSync(logFile, `${line}\n`);
       },
+      // One environment at a time on a fixed port, so that breakpoints are hit predictably.
+      ...(debugged ? { execArgv: [`--inspect=127.0.0.1:${inspectPort}`], maxEnvironments: 1 } : {}),
     });
     ctx.cleanup.add(`function ${fn.functionName}`, () => runtime.close());
     runtimes.set(fn.logicalId, runtime);
-  }
+  };
+  for (const fn of model.functions) addRuntime(fn);
+  // Routes are read on every request, so a reload of infra/ swaps them without restarting the server.
+  const current = { model };
 
   const api = await ctx.progress.phase('start local HTTP API', () =>
     startApiServer({
-      routes: model.routes,
+      get routes() {
+        return current.model.routes;
+      },
       runtimes,
       apiId: 'local',
       accountId: ACCOUNT_ID,
       ...(ctx.env.HARNESS_LOCAL_PORT ? { port: Number(ctx.env.HARNESS_LOCAL_PORT) } : {}),
+      ...(inspectPort !== undefined ? { integrationTimeoutMs: DEBUG_TIMEOUT_SECONDS * 1000 } : {}),
     }),
   );
   ctx.cleanup.add(`HTTP API on ${api.url}`, () => api.close());
@@ -81,6 +101,24 @@ export const start: StartTarget = async (ctx) => {
     accountId: ACCOUNT_ID,
   });
   ctx.cleanup.add(`control server on ${control.url}`, () => control.close());
+
+  if (ctx.dev?.inspectPort !== undefined) {
+    ctx.progress.info(`debugger: ${model.apiFunction.functionName} runs with --inspect=127.0.0.1:${inspectPort}, one environment at a time, timeouts lifted`);
+  }
+  if (ctx.dev?.watch) {
+    await ctx.progress.phase('start watching handler/ and infra/', () =>
+      watchLocal({
+        ctx,
+        dev: ctx.dev!,
+        synthOptions,
+        current,
+        runtimes,
+        efsRoot,
+        asRun,
+        addRuntime,
+      }),
+    );
+  }
 
   return {
     info: {
@@ -101,6 +139,116 @@ export const start: StartTarget = async (ctx) => {
     teardown: () => Promise.resolve(),
   };
 };
+
+interface LocalWatch {
+  readonly ctx: TargetContext;
+  readonly dev: DevOptions;
+  readonly synthOptions: { readonly stackName: string; readonly outdir: string };
+  readonly current: { model: PatternModel };
+  readonly runtimes: Map<string, FunctionRuntime>;
+  readonly efsRoot: string;
+  readonly asRun: (fn: FunctionModel) => FunctionModel;
+  readonly addRuntime: (fn: FunctionModel) => void;
+}
+
+/**
+ * Watch mode of the local target: a handler edit is rebuilt by esbuild (one incremental context per function)
+ * into `<run>/watch/<function>` and the function's environments are replaced; an infra edit is synthesized
+ * again and its routes, environment and timeout applied. The server, its URL and the EFS folder stay. A
+ * failed build or synthesis changes nothing: the previous code keeps serving.
+ */
+async function watchLocal(w: LocalWatch): Promise<void> {
+  const { ctx, current, runtimes } = w;
+  const projectRoot = synthSettings(ctx.env).projectRoot ?? PROJECT_ROOT;
+  const stop = new AbortController();
+  let builds = await createBuilds(current.model, ctx.runDir);
+  let generation = 0;
+  const seconds = (since: number) => `${((performance.now() - since) / 1000).toFixed(2)} s`;
+
+  const reloadHandler = async (files: string): Promise<string> => {
+    const started = performance.now();
+    try {
+      for (const build of builds.values()) await build.rebuild();
+    } catch (error) {
+      return `${files} changed: build failed after ${seconds(started)}, the previous code keeps serving: ${(error as Error).message}`;
+    }
+    for (const fn of current.model.functions) {
+      const build = builds.get(fn.logicalId);
+      const runtime = runtimes.get(fn.logicalId);
+      if (!build || !runtime) continue;
+      await runtime.replace(w.asRun({ ...fn, assetDir: build.outdir }), localEnvironment(fn, w.efsRoot));
+      // The new code's init runs now, as LocalStack's hot reloading restarts the runtime at once.
+      await runtime.warm();
+    }
+    return `${files} changed: rebuilt and reloaded in ${seconds(started)}`;
+  };
+
+  const reloadInfra = async (files: string): Promise<string> => {
+    const started = performance.now();
+    generation += 1;
+    let next: PatternModel;
+    let nextBuilds: Map<string, HandlerBuild>;
+    try {
+      next = await resynthesize(
+        { ...synthSettings(ctx.env), ...w.synthOptions, outdir: path.join(ctx.runDir, `cdk.out.${generation}`) },
+        stop.signal,
+      );
+      const moved = JSON.stringify(next.apiFunction.mount) !== JSON.stringify(current.model.apiFunction.mount);
+      if (moved) {
+        return `${files} changed: not applied, the function's file system changed (mount ${JSON.stringify(next.apiFunction.mount)}); the EFS folder never moves during a run: restart \`npm run dev\` to apply it`;
+      }
+      nextBuilds = await createBuilds(next, ctx.runDir);
+    } catch (error) {
+      return `${files} changed: synthesis failed after ${seconds(started)}, the previous version keeps serving: ${(error as Error).message}`;
+    }
+    await Promise.all([...builds.values()].map((b) => b.dispose()));
+    builds = nextBuilds;
+    current.model = next;
+    for (const fn of next.functions) {
+      const runtime = runtimes.get(fn.logicalId);
+      if (runtime) await runtime.replace(w.asRun(fn), localEnvironment(fn, w.efsRoot));
+      else w.addRuntime(fn);
+      await runtimes.get(fn.logicalId)?.warm();
+    }
+    for (const [logicalId, runtime] of runtimes) {
+      if (next.functions.some((fn) => fn.logicalId === logicalId)) continue;
+      runtimes.delete(logicalId);
+      await runtime.close();
+    }
+    const fn = next.apiFunction;
+    return (
+      `${files} changed: ${next.cached ? 'assembly reused from cache' : 're-synthesized'} and applied in ${seconds(started)} ` +
+      `(${next.routes.length} routes, timeout ${fn.timeoutSeconds} s, ${Object.keys(fn.environment).length} environment variables)`
+    );
+  };
+
+  const watcher = watchProject(projectRoot, (change) => (change.kind === 'infra' ? reloadInfra : reloadHandler)(change.files.join(', ')), w.dev.log);
+  ctx.cleanup.add('watch of handler/ and infra/', async () => {
+    stop.abort();
+    await watcher.close();
+    await Promise.all([...builds.values()].map((b) => b.dispose()));
+    // esbuild's service process outlives disposed contexts; nothing else in this process uses the JS API.
+    await stopEsbuild();
+  });
+  w.dev.onWatching?.(watcher);
+}
+
+/** One primed esbuild context per function of the model, writing to `<run>/watch/<logical id>`. */
+async function createBuilds(model: PatternModel, runDir: string): Promise<Map<string, HandlerBuild>> {
+  const builds = new Map<string, HandlerBuild>();
+  try {
+    for (const fn of model.functions) {
+      const build = await createHandlerBuild(fn, path.join(runDir, 'watch', fn.logicalId));
+      builds.set(fn.logicalId, build);
+      // The first build is a full one: done now, so the first edit gets an incremental rebuild.
+      await build.rebuild();
+    }
+  } catch (error) {
+    await Promise.all([...builds.values()].map((b) => b.dispose()));
+    throw error;
+  }
+  return builds;
+}
 
 /**
  * The function's environment with every value that points into a mount path rewritten to the host folder

@@ -16,7 +16,9 @@ import {
   requireAuthToken,
 } from '../localstack/container.ts';
 import { type BridgeChoice, chooseBridge, type DockerPlacement, dockerPlacement, volumeName } from '../localstack/bridge-mode.ts';
-import { DIAGNOSTIC_LINES, type DeployPatternOptions, deployPattern, destroyPattern, environmentInfo, stackNameFor } from '../localstack/deploy.ts';
+import { DIAGNOSTIC_LINES, type DeployPatternOptions, deployPattern, describeRedeploy, destroyPattern, environmentInfo, stackNameFor } from '../localstack/deploy.ts';
+import { buildCodeFolders, hotReloadSettings, nodeDebugDockerFlags, watchHotReload } from '../localstack/hot-reload.ts';
+import { stopEsbuild } from '../watch/handler-build.ts';
 import { requireCapableEmulator } from '../localstack/detect.ts';
 import { type BridgedMount, bridgedMounts, lambdaDockerFlags, prepareHostDir } from '../localstack/efs-bridge.ts';
 import { redact } from '../redact.ts';
@@ -104,8 +106,14 @@ export async function startLocalstack(
   const reuse = ['1', 'true'].includes(ctx.env.HARNESS_REUSE?.trim() ?? '');
   const stackName = reuse ? REUSE_STACK_NAME : stackNameFor(ctx.runId);
 
-  const model = await ctx.progress.phase('synthesize CDK app', () => ctx.synth({ stackName, outdir: path.join(ctx.runDir, 'cdk.out') }));
-  if (!model.apiFunction.mount) throw new Error(`Function ${model.apiFunction.functionName} mounts no file system in ${model.templatePath}.`);
+  // Watch mode: the functions run their code from host folders that esbuild rewrites (LocalStack hot reloading).
+  const hot = hotReloadSettings(ctx.env, ctx.dev?.watch ?? false, reuse ? '.hot-reload' : path.join(ctx.runDir, 'hot-reload'));
+  const synthOptions = { stackName, outdir: path.join(ctx.runDir, 'cdk.out'), ...(hot ? { hotReloadDir: hot.hostDir } : {}) };
+  const model = await ctx.progress.phase('synthesize CDK app', () => ctx.synth(synthOptions));
+  const builds = hot ? await ctx.progress.phase(`build the hot-reload code folders in ${hot.localDir}`, () => buildCodeFolders(model, hot)) : [];
+  if (hot) ctx.cleanup.add('hot-reload builds', () => Promise.all(builds.map((b) => b.dispose())).then(stopEsbuild));
+  const apiMount = model.apiFunction.mount;
+  if (!apiMount) throw new Error(`Function ${model.apiFunction.functionName} mounts no file system in ${model.templatePath}.`);
 
   const efs = bridge.mode === 'bind' ? await bindBridge(ctx, model, reuse) : await volumeBridge(ctx, model, reuse, deps.runtime);
 
@@ -120,15 +128,25 @@ export async function startLocalstack(
       }),
     );
   }
+  const inspectPort = ctx.dev?.inspectPort;
   const config = localstackContainerConfig({
     image,
     authToken,
     dockerSocketPath: await deps.runtime.socketPath(),
-    lambdaDockerFlags: lambdaDockerFlags(efs.binds),
+    lambdaDockerFlags: [
+      lambdaDockerFlags(efs.binds),
+      ...(inspectPort !== undefined ? [nodeDebugDockerFlags(inspectPort, model.apiFunction.environment.NODE_OPTIONS)] : []),
+    ].join(' '),
     efsMounts: efs.containerMounts,
     ...(network ? { network } : {}),
     reuse,
   });
+  if (inspectPort !== undefined) {
+    ctx.progress.info(
+      `debugger: function containers publish the Node inspector on 127.0.0.1:${inspectPort} (one at a time); ` +
+        'attach once the first invocation started the container',
+    );
+  }
 
   const log = new ContainerLog(path.join(ctx.runDir, 'localstack.log'), ctx.env);
   const container = await ctx.progress.phase(`start ${image}${reuse ? ' (reuse)' : ''} (the first pull takes minutes)`, async () => {
@@ -191,16 +209,46 @@ export async function startLocalstack(
     );
   }
 
-  return {
-    info: environmentInfo({
-      target: 'localstack',
-      endpoint,
+  const info = environmentInfo({
+    target: 'localstack',
+    endpoint,
+    model,
+    deployment,
+    files: filesOf(bridge, efs.mounts.find((m) => m.functionNames.includes(model.apiFunction.functionName))!.hostDir, container.getId()),
+    runDir: ctx.runDir,
+    runId: ctx.runId,
+  });
+  if (hot && ctx.dev?.watch) {
+    const dev = ctx.dev;
+    watchHotReload({
+      ctx,
+      dev,
+      settings: hot,
+      synthOptions,
       model,
-      deployment,
-      files: filesOf(bridge, efs.mounts.find((m) => m.functionNames.includes(model.apiFunction.functionName))!.hostDir, container.getId()),
-      runDir: ctx.runDir,
-      runId: ctx.runId,
-    }),
+      builds,
+      redeploy: async (next, signal) =>
+        describeRedeploy(
+          await deployPattern({
+            endpoint,
+            stackName,
+            model: next,
+            runDir: ctx.runDir,
+            env: ctx.env,
+            progress: ctx.progress,
+            keepCurrent: true,
+            updateInPlace: true,
+            signal,
+            containerLog: () => log.tail(DIAGNOSTIC_LINES),
+            bridge: bridge.mode,
+            ...deps.deploy,
+          }),
+          info.apiUrl,
+        ),
+    });
+  }
+  return {
+    info,
     // Everything registered its removal with ctx.cleanup, which the harness runs after this.
     teardown: () => Promise.resolve(),
   };
