@@ -443,8 +443,22 @@ describe('docker-compose.yml', () => {
     });
   });
 
-  it("should remove the function's files as root with `npm run clean`, after everything else", () => {
-    expect(service('clean').command).toEqual(['rm', '-rf', `/efs${mount.rootPath}`]);
+  it("should remove the function's files and the hot-reload builds as root with `npm run clean`, after everything else", () => {
+    const [shell, flag, script = ''] = service('clean').command as string[];
+    expect([shell, flag]).toEqual(['sh', '-c']);
+    // Run on scratch copies of the two mounts: the access point's root and every build go, the tracked .gitkeep stays.
+    const dir = mkdtempSync(path.join(outdir, 'clean-'));
+    mkdirSync(path.join(dir, `efs${mount.rootPath}`, 'messages'), { recursive: true });
+    writeFileSync(path.join(dir, `efs${mount.rootPath}`, 'messages', 'a.json'), '{}');
+    mkdirSync(path.join(dir, 'hot-reload', 'myHelloVPCLambda'), { recursive: true });
+    writeFileSync(path.join(dir, 'hot-reload', 'myHelloVPCLambda', 'index.mjs'), '');
+    writeFileSync(path.join(dir, 'hot-reload', '.gitkeep'), '');
+    const local = script.replaceAll('/efs', `${dir}/efs`).replaceAll('/hot-reload', `${dir}/hot-reload`);
+    expect(spawnSync('sh', ['-c', local], { encoding: 'utf8' }).status).toBe(0);
+    expect(existsSync(path.join(dir, `efs${mount.rootPath}`))).toBe(false);
+    expect(existsSync(path.join(dir, 'efs'))).toBe(true);
+    expect(existsSync(path.join(dir, 'hot-reload', 'myHelloVPCLambda'))).toBe(false);
+    expect(existsSync(path.join(dir, 'hot-reload', '.gitkeep'))).toBe(true);
     const scripts = (JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
     expect(scripts.clean).toBe('docker compose down -v --remove-orphans && docker compose run --rm clean');
     // `down -v` removes every named volume of the file: nothing else keeps state.

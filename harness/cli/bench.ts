@@ -18,7 +18,7 @@ import { toEvent } from '../local/http-api.ts';
 import { Progress } from '../progress.ts';
 import { PROJECT_ROOT } from '../run.ts';
 import { startTarget } from '../start.ts';
-import { benchDevLoop } from './bench-dev-loop.ts';
+import { benchDevLoop } from '../bench/dev-loop.ts';
 
 loadProjectEnv();
 const { values } = parseArgs({ options: { requests: { type: 'string', default: '1000' } } });

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../run.ts';
-import { alive, descendants, exited } from './process-support.ts';
+import { alive, descendants, exited } from '../process-support.ts';
 
 // Real runs of `npm run up` (without npm, to signal the process itself), interrupted like a person would.
 

@@ -211,20 +211,22 @@ describe('deployPattern', () => {
   });
 
   it("should update a complete stack from another template in place in watch mode, keeping the API's URL", async () => {
+    const endpoint = await localstack({ efsApi: true });
     const cdk = fakeCdk();
     const api = fakeApi({ describeStack: async () => ({ status: 'UPDATE_COMPLETE', hash: 'b'.repeat(64), outputs: OUTPUTS }) });
-    const deployment = await deployPattern(options(mkdtempSync(path.join(root, 'run-')), { api, runCdk: cdk.run, keepCurrent: true, updateInPlace: true }));
+    const deployment = await deployPattern(options(runDir(), endpoint, { api, runCdk: cdk.run, keepCurrent: true, updateInPlace: true }));
     expect(cdk.verbs()).toEqual(['bootstrap', 'deploy']);
-    expect(describeRedeploy(deployment, `${ENDPOINT}/_aws/execute-api/abc123/$default`)).toBe('stack HelloVpcLambda updated');
-    expect(describeRedeploy(deployment, `${ENDPOINT}/_aws/execute-api/old999/$default`)).toBe(
-      `stack HelloVpcLambda updated; the API URL changed to ${ENDPOINT}/_aws/execute-api/abc123/$default`,
+    expect(describeRedeploy(deployment, `${endpoint}/_aws/execute-api/abc123/$default`)).toBe('stack HelloVpcLambda updated');
+    expect(describeRedeploy(deployment, `${endpoint}/_aws/execute-api/old999/$default`)).toBe(
+      `stack HelloVpcLambda updated; the API URL changed to ${endpoint}/_aws/execute-api/abc123/$default`,
     );
   });
 
   it('should still re-create a failed stack in watch mode', async () => {
+    const endpoint = await localstack({ efsApi: true });
     const cdk = fakeCdk();
     const api = fakeApi({ describeStack: async () => ({ status: 'ROLLBACK_COMPLETE', hash: 'b'.repeat(64), outputs: OUTPUTS }) });
-    await deployPattern(options(mkdtempSync(path.join(root, 'run-')), { api, runCdk: cdk.run, keepCurrent: true, updateInPlace: true }));
+    await deployPattern(options(runDir(), endpoint, { api, runCdk: cdk.run, keepCurrent: true, updateInPlace: true }));
     expect(cdk.verbs()).toEqual(['destroy', 'bootstrap', 'deploy']);
   });
 

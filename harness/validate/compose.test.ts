@@ -58,6 +58,7 @@ describe('docker-compose.yml against the Compose Specification schema', () => {
     expect(misspelled).not.toBe(composeText);
     expect(validateCompose(loadCompose(misspelled, withToken))).toEqual([
       "services.deployer additional property 'workdir' is not allowed",
+      "services.watcher additional property 'workdir' is not allowed",
       "services.scenarios additional property 'workdir' is not allowed",
     ]);
   });
