@@ -1,5 +1,5 @@
 import { ApiError, errorBody, errorResponse, jsonResponse, parseJsonBody, quoteInput } from './http.ts';
-import { idTimeMs, isMessageId, newMessageId } from './message-ids.ts';
+import { isMessageId } from './message-ids.ts';
 import { listPage, readMessage, writeMessage } from './messages.ts';
 import { decodeCursor, encodeCursor, pageLimit } from './paging.ts';
 import { isFileSystemFailure, mountUnavailable, probeWritable, requireMount } from './mount.ts';
@@ -57,9 +57,7 @@ export async function handler(event: HttpApiEvent, context?: LambdaContext): Pro
 async function postMessage(event: HttpApiEvent): Promise<HttpApiResult> {
   const text = messageText(parseJsonBody(event));
   const mountPath = await requireMount();
-  const id = newMessageId();
-  const message = { id, text, createdAt: new Date(idTimeMs(id)).toISOString() };
-  await writeMessage(mountPath, message);
+  const message = await writeMessage(mountPath, text);
   return jsonResponse(201, { id: message.id, createdAt: message.createdAt }, { location: `/messages/${message.id}` });
 }
 

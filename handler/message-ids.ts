@@ -55,12 +55,12 @@ export function messagePath(id: string): string {
 let last = { ms: -1, sequence: 0 };
 
 /**
- * A new UUID v7 for now. Ids from one process strictly increase, even within one millisecond or when the
- * clock steps back: the 12 bits after the version count up (RFC 9562, 6.2 method 1) from a random start
- * below 1,024, and the time moves one millisecond on when they run out.
+ * A new UUID v7 for now, never older than `notBefore`. Ids from one process strictly increase, even within
+ * one millisecond or when the clock steps back: the 12 bits after the version count up (RFC 9562, 6.2
+ * method 1) from a random start below 1,024, and the time moves one millisecond on when they run out.
  */
-export function newMessageId(): string {
-  let ms = Math.max(Date.now(), last.ms);
+export function newMessageId(notBefore = 0): string {
+  let ms = Math.max(Date.now(), notBefore, last.ms);
   let sequence = ms === last.ms ? last.sequence + 1 : randomBytes(2).readUInt16BE() & 0x3ff;
   if (sequence > 0xfff) {
     ms += 1;

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { idTimeMs, isMessageId, messageIdAt, messagePath, newMessageId } from './message-ids.ts';
-import { listPage, SETTLE_MS, writeMessage, type Message, type Position } from './messages.ts';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { bucketsOf, idTimeMs, isMessageId, messageIdAt, messagePath, newMessageId } from './message-ids.ts';
+import { CLOCK_SKEW_MS, listPage, PENDING_EXPIRY_MS, writeMessage, type Message, type Position } from './messages.ts';
 import { createTempMount, snapshotTree, type TempMount } from './test-support.ts';
 
 let mount: TempMount;
@@ -13,6 +13,7 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
+  vi.restoreAllMocks();
   await mount.remove();
 });
 
@@ -44,26 +45,46 @@ async function pageThrough(limit: number, now: () => number, between: () => Prom
   throw new Error('paging did not end');
 }
 
-describe('writeMessage', () => {
-  it('should remove its temporary file when the final rename fails', async () => {
-    const message = messageAt(Date.now());
-    // A non-empty folder under the final name makes the rename fail after the bytes were written and fsync'ed.
-    const blocker = path.join(mount.mountPath, messagePath(message.id));
-    await mkdir(blocker, { recursive: true });
-    await writeFile(path.join(blocker, 'keep'), '');
+/** Announces a write in flight as `writeMessage` does: a temporary file in `.pending/` named by its millisecond. */
+async function announce(ms: number): Promise<string> {
+  const file = path.join(mount.mountPath, 'messages', '.pending', `${ms.toString(16).padStart(12, '0')}-${randomUUID().slice(-12)}.tmp`);
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(file, '');
+  return file;
+}
 
-    await expect(writeMessage(mount.mountPath, message)).rejects.toThrow();
-    expect(await readdir(path.dirname(blocker))).toEqual([`${message.id}.json`]);
+const pendingFiles = () => readdir(path.join(mount.mountPath, 'messages', '.pending'));
+
+describe('writeMessage', () => {
+  it('should store the exact bytes under its id, take an id no older than its announcement, and leave no temporary file', async () => {
+    const before = Date.now();
+    const message = await writeMessage(mount.mountPath, 'stored ✓');
+    expect(idTimeMs(message.id)).toBeGreaterThanOrEqual(before);
+    expect(message.createdAt).toBe(new Date(idTimeMs(message.id)).toISOString());
+    expect(await readFile(path.join(mount.mountPath, messagePath(message.id)), 'utf8')).toBe(JSON.stringify({ id: message.id, text: 'stored ✓', createdAt: message.createdAt }));
+    expect(await pendingFiles()).toEqual([]);
+  });
+
+  it('should remove its temporary file when the final rename fails', async () => {
+    // A file where the id's first folder belongs makes the rename fail after the bytes were written and fsync'ed.
+    const [first] = bucketsOf(messageIdAt(Date.now()));
+    await mkdir(path.join(mount.mountPath, 'messages'));
+    await writeFile(path.join(mount.mountPath, 'messages', first), 'in the way');
+
+    await expect(writeMessage(mount.mountPath, 'never lands')).rejects.toMatchObject({ code: 'ENOTDIR' });
+    expect(await pendingFiles()).toEqual([]);
   });
 
   it('should never create the mount root', async () => {
     await rm(mount.mountPath, { recursive: true });
-    await expect(writeMessage(mount.mountPath, messageAt(Date.now()))).rejects.toMatchObject({ code: 'ENOENT' });
+    await expect(writeMessage(mount.mountPath, 'x')).rejects.toMatchObject({ code: 'ENOENT' });
     expect(await snapshotTree(mount.root)).toEqual({});
   });
 
-  it('should refuse (503) and leave nothing when its id is older than the write budget, so no reader can have passed it', async () => {
-    await expect(writeMessage(mount.mountPath, messageAt(Date.now() - 6_000))).rejects.toMatchObject({ status: 503, code: 'write_too_slow' });
+  it('should refuse (503) and leave nothing when it could not rename within the write budget of its announcement', async () => {
+    // Announced 6 s ago, as if the file system had stalled since.
+    vi.spyOn(Date, 'now').mockReturnValueOnce(Date.now() - 6_000);
+    await expect(writeMessage(mount.mountPath, 'too slow')).rejects.toMatchObject({ status: 503, code: 'write_too_slow' });
     expect(Object.entries(await snapshotTree(mount.mountPath)).filter(([, kind]) => kind.startsWith('file'))).toEqual([]);
   });
 });
@@ -112,31 +133,46 @@ describe('listPage', () => {
     expect(ids).toEqual([...legacy.map((m) => m.id).sort(), ...timed.map((m) => m.id)]);
   });
 
-  it('should end a page that does not reach the end before the settle horizon, and give next', async () => {
-    const recent = Array.from({ length: 150 }, (_, i) => messageAt(NOW - 5_000 + i));
+  it('should end a page that does not reach the end before messages younger than the clock skew, and give next', async () => {
+    const recent = Array.from({ length: 150 }, (_, i) => messageAt(NOW - 1_000 + i));
     for (const message of recent) await land(message);
     const first = await listPage(mount.mountPath, { limit: 100, now: NOW });
     expect(first.messages).toEqual([]);
     expect(first.next).toBeDefined();
     // Once they settle, the same cursor gives them.
-    const later = await listPage(mount.mountPath, { limit: 100, now: NOW + SETTLE_MS, after: first.next! });
+    const later = await listPage(mount.mountPath, { limit: 100, now: NOW + CLOCK_SKEW_MS, after: first.next! });
     expect(later.messages).toEqual(recent.slice(0, 100));
+  });
+
+  it('should end such a page before the oldest write still in flight, until it expires', async () => {
+    const stored = Array.from({ length: 150 }, (_, i) => messageAt(NOW - 12_000 + i * 10));
+    for (const message of stored) await land(message);
+    await announce(NOW - 11_000);
+    const held = await listPage(mount.mountPath, { limit: 100, now: NOW });
+    expect(held.messages).toEqual(stored.slice(0, 100).filter((m) => idTimeMs(m.id) < NOW - 11_000));
+    expect(held.messages).toHaveLength(100);
+    // The next page stops at the announcement, until it is older than the expiry.
+    const past = await listPage(mount.mountPath, { limit: 10, now: NOW, after: held.next! });
+    expect(past.messages).toEqual([]);
+    const expired = await listPage(mount.mountPath, { limit: 10, now: NOW - 11_000 + PENDING_EXPIRY_MS + 1, after: held.next! });
+    expect(expired.messages).toEqual(stored.slice(100, 110));
   });
 
   it('should return recent messages on a page that reaches the end, without next', async () => {
     const recent = [messageAt(NOW - 2), messageAt(NOW - 1)];
     for (const message of recent) await land(message);
+    await announce(NOW - 5);
     expect(await listPage(mount.mountPath, { limit: 100, now: NOW })).toEqual({ messages: recent, skipped: 0 });
   });
 
   it('should never pass over a write that lands late, nor return any message twice, while writers race the reader', async () => {
-    // A virtual clock, 40 ms a step: for 600 steps three writers a step take ids "now" and land them up to
-    // 10 s later (the function's timeout, below SETTLE_MS); the reader reads one page of 5 per step, so it
-    // falls behind, catches up with the settle horizon, and drains once the writers stop.
+    // A virtual clock, 40 ms a step: for 600 steps three writers a step announce themselves, take ids "now"
+    // and land up to 10 s later (the function's timeout); the reader reads one page of 5 per step, so it
+    // falls behind, catches up with the writes in flight, and drains once the writers stop.
     let clock = NOW;
     let seed = 42;
     const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
-    const inFlight: { message: Message; landsAt: number }[] = [];
+    const inFlight: { message: Message; pending: string; landsAt: number }[] = [];
     const landed: string[] = [];
     for (let i = 0; i < 200; i++) {
       const message = messageAt(NOW - 60_000 + i * 100);
@@ -146,9 +182,12 @@ describe('listPage', () => {
     let steps = 0;
     const step = async (): Promise<void> => {
       clock += 40;
-      if (++steps <= 600) for (let w = 0; w < 3; w++) inFlight.push({ message: messageAt(clock), landsAt: clock + Math.floor(random() * 10_000) });
+      if (++steps <= 600) {
+        for (let w = 0; w < 3; w++) inFlight.push({ pending: await announce(clock), message: messageAt(clock), landsAt: clock + Math.floor(random() * 10_000) });
+      }
       for (const write of inFlight.filter((w) => w.landsAt <= clock)) {
         await land(write.message);
+        await rm(write.pending);
         landed.push(write.message.id);
         inFlight.splice(inFlight.indexOf(write), 1);
       }

@@ -3,7 +3,7 @@ import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { ApiError } from './http.ts';
-import { BUCKET_NAME, bucketsOf, FILE_SUFFIX, idTimeMs, isLegacyId, isTimeId, MESSAGES_FOLDER, messagePath } from './message-ids.ts';
+import { BUCKET_NAME, bucketsOf, FILE_SUFFIX, idTimeMs, isLegacyId, isTimeId, MESSAGES_FOLDER, messagePath, newMessageId } from './message-ids.ts';
 
 /**
  * Messages on the shared file system: one file per message holding exactly
@@ -21,14 +21,19 @@ export interface Message {
 }
 
 /**
- * How long after its id's time a write may still land. Readers never hand out a cursor past `now - SETTLE_MS`,
- * so a message whose name was taken but whose rename had not landed yet is never passed over. It covers
- * the function's timeout (10 s in infra/stack.ts: no write outlives its invocation) plus 5 s for clock
- * differences between instances; `WRITE_BUDGET_MS` keeps it true if the timeout is raised.
+ * Writes in flight announce themselves: each first creates its temporary file in `messages/.pending/`,
+ * named by the millisecond it was created, and only then takes its id (never older than that name). A
+ * reader that lists `.pending/` knows that no write still in flight can land before the oldest name there,
+ * and that a write not yet announced takes an id no older than now minus the clock difference between
+ * instances. A pending name older than `PENDING_EXPIRY_MS` belongs to a writer that cannot still be
+ * running (the function's timeout, 10 s in infra/stack.ts, plus 5 s) and no longer holds readers back.
  */
-export const SETTLE_MS = 15_000;
-/** A write that could not start its rename within this time of taking its id gives up (503) instead. */
+export const PENDING_FOLDER = '.pending';
+export const CLOCK_SKEW_MS = 2_000;
+export const PENDING_EXPIRY_MS = 15_000;
+/** A write that could not start its rename within this time of announcing itself gives up (503) instead, so that it never outlives its announcement. */
 export const WRITE_BUDGET_MS = 5_000;
+const PENDING_NAME = /^([0-9a-f]{12})-[0-9a-f]{12}\.tmp$/;
 
 /** Files read at once for one page: far below Lambda's 1,024 open files, enough to hide NFS round trips. */
 export const READ_CONCURRENCY = 32;
@@ -46,32 +51,40 @@ function absolutePath(mountPath: string, id: string): string {
 }
 
 /**
- * Stores a message durably and atomically: the bytes go to a dot-named temporary file in the message's own
- * folder (same folder, so the rename never crosses file systems; dot-named, so listings skip it), are
- * fsync'ed, and the file is renamed to its final name. Readers see the whole message or none of it. The id
- * must be a fresh time id (`newMessageId`).
+ * Stores a new message durably and atomically and returns it: the bytes go to a temporary file under
+ * `.pending/` (dot-named, so listings skip it; same file system, so the rename is atomic), are fsync'ed, and
+ * the file is renamed to its final name. Readers see the whole message or none of it. The id is taken after
+ * the temporary file exists and is never older than its name (see `PENDING_FOLDER`).
  */
-export async function writeMessage(mountPath: string, message: Message): Promise<void> {
-  const final = absolutePath(mountPath, message.id);
-  const dir = path.dirname(final);
-  const temporary = path.join(dir, `.${message.id}.${randomBytes(6).toString('hex')}.tmp`);
+export async function writeMessage(mountPath: string, text: string): Promise<Message> {
+  const pendingDir = path.join(messagesDir(mountPath), PENDING_FOLDER);
+  const announcedAt = Date.now();
+  const temporary = path.join(pendingDir, `${announcedAt.toString(16).padStart(12, '0')}-${randomBytes(6).toString('hex')}.tmp`);
   let file: FileHandle | undefined;
   try {
     file = await open(temporary, 'wx').catch(async (error: NodeJS.ErrnoException) => {
-      // Only the first write of a 4-second bucket pays for its folders.
       if (error.code !== 'ENOENT') throw error;
-      await makeBuckets(mountPath, message.id);
+      await makeFolders(messagesDir(mountPath), [PENDING_FOLDER]);
       return open(temporary, 'wx');
     });
-    await file.writeFile(JSON.stringify({ id: message.id, text: message.text, createdAt: message.createdAt }), 'utf8');
+    const id = newMessageId(announcedAt);
+    const message = { id, text, createdAt: new Date(idTimeMs(id)).toISOString() };
+    await file.writeFile(JSON.stringify(message), 'utf8');
     await file.sync();
     await file.close();
     file = undefined;
-    const late = Date.now() - idTimeMs(message.id);
+    const late = Date.now() - announcedAt;
     if (late > WRITE_BUDGET_MS) {
       throw new ApiError(503, 'write_too_slow', `Storing the message took ${late} ms, more than ${WRITE_BUDGET_MS} ms; it was not stored, so that no reader passes over it. Retry the request.`);
     }
-    await rename(temporary, final);
+    const final = absolutePath(mountPath, id);
+    await rename(temporary, final).catch(async (error: NodeJS.ErrnoException) => {
+      // Only the first write of a 4-second folder pays for its folders.
+      if (error.code !== 'ENOENT') throw error;
+      await makeFolders(messagesDir(mountPath), bucketsOf(id));
+      await rename(temporary, final);
+    });
+    return message;
   } catch (error) {
     await file?.close().catch(() => {});
     await rm(temporary, { force: true }).catch(() => {});
@@ -79,10 +92,9 @@ export async function writeMessage(mountPath: string, message: Message): Promise
   }
 }
 
-/** One folder at a time, never recursively: if the mount root vanished, this fails instead of re-creating it on local disk. */
-async function makeBuckets(mountPath: string, id: string): Promise<void> {
-  let dir = messagesDir(mountPath);
-  for (const name of ['', ...bucketsOf(id)]) {
+/** `messages/` and `names` below it, one at a time, never recursively: if the mount root vanished, this fails instead of re-creating it on local disk. */
+async function makeFolders(dir: string, names: readonly string[]): Promise<void> {
+  for (const name of ['', ...names]) {
     dir = path.join(dir, name);
     await mkdir(dir).catch((error: NodeJS.ErrnoException) => {
       if (error.code !== 'EEXIST') throw error;
@@ -131,13 +143,13 @@ function timePosition(ms: number): Position {
  * Up to `limit` messages after `after` (from the start when absent), in order, reading only this page's
  * folders and files, `READ_CONCURRENCY` at a time.
  *
- * The rule that keeps paging exact while others write: a writer takes its time id before its rename lands
- * (at most `SETTLE_MS` later), so a name newer than `now - SETTLE_MS` may still be missing from a listing.
- * A page that does not reach the end therefore never ends past that horizon: it stops before the first
- * unsettled name (it may hold fewer than `limit` messages, even none, and still give `next`). Every name
- * before a cursor was settled when the cursor was made, so no message is passed over; pages start strictly
- * after their cursor, so none comes twice. A page that reaches the end returns everything it sees and no
- * cursor: messages whose rename lands later belong to the next pass.
+ * The rule that keeps paging exact while others write: a name may be missing from a listing only if its
+ * write was still in flight, and no such write lands before `settledBefore` (see `PENDING_FOLDER`). A page
+ * that does not reach the end therefore never ends past that time: it stops before the first name that is
+ * not settled (it may hold fewer than `limit` messages, even none, and still give `next`). Every name before
+ * a cursor was settled when the cursor was made, so no message is passed over; pages start strictly after
+ * their cursor, so none comes twice. A page that reaches the end returns everything it sees and no
+ * cursor: a write that lands later belongs to the next pass.
  *
  * Any read failure other than a file vanishing (EMFILE, EIO, ETIMEDOUT…) fails the whole page with 503:
  * a short page would look complete.
@@ -156,7 +168,7 @@ export async function listPage(mountPath: string, options: { after?: Position; l
   let covered = found.slice(0, limit);
   let next: Position | undefined;
   if (found.length > limit) {
-    const horizon = timePosition((options.now ?? Date.now()) - SETTLE_MS);
+    const horizon = timePosition(await settledBefore(mountPath, options.now ?? Date.now()));
     covered = covered.filter((position) => position < horizon);
     next = covered.at(-1) ?? (after !== undefined && after > horizon ? after : horizon);
   }
@@ -172,6 +184,22 @@ export async function listPage(mountPath: string, options: { after?: Position; l
     messages.push(message);
   }
   return { messages, skipped, ...(next !== undefined ? { next } : {}) };
+}
+
+/** A time before which every message has landed: now less the clock skew, or the oldest write still in flight. */
+async function settledBefore(mountPath: string, now: number): Promise<number> {
+  let settled = now - CLOCK_SKEW_MS;
+  let names: string[];
+  try {
+    names = await listNames(path.join(messagesDir(mountPath), PENDING_FOLDER));
+  } catch (error) {
+    throw storageUnavailable(error);
+  }
+  for (const name of names) {
+    const announcedAt = Number.parseInt(PENDING_NAME.exec(name)?.[1] ?? '', 16);
+    if (announcedAt > now - PENDING_EXPIRY_MS) settled = Math.min(settled, announcedAt);
+  }
+  return settled;
 }
 
 /** Every message name after `after`, in order, listing a folder only when the walk reaches it. */
