@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { call, env } from './support/env.ts';
+import { call, env, messageFile, storedFiles } from './support/env.ts';
 
 const WRITERS = 100;
 
@@ -11,11 +11,11 @@ describe('concurrent writers', () => {
     const ids = replies.map((r) => r.json<{ id: string }>().id);
     expect(new Set(ids).size).toBe(WRITERS);
 
-    const names = await env.files.list('messages');
-    expect(names.filter((n) => n.startsWith('.'))).toEqual([]);
+    const files = await storedFiles();
+    expect(files.filter((file) => file.split('/').at(-1)!.startsWith('.'))).toEqual([]);
     for (const [i, id] of ids.entries()) {
-      expect(names).toContain(`${id}.json`);
-      const stored = JSON.parse((await env.files.read(`messages/${id}.json`)).toString('utf8')) as { id: string; text: string };
+      expect(files).toContain(messageFile(id));
+      const stored = JSON.parse((await env.files.read(messageFile(id))).toString('utf8')) as { id: string; text: string };
       expect(stored).toMatchObject({ id, text: texts[i] });
     }
   });

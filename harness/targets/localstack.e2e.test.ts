@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { messagePath } from '../../handler/message-ids.ts';
 import { Progress } from '../progress.ts';
 import { dockerEngineAnswers } from '../select.ts';
 import { type StartedRun, startTarget } from '../start.ts';
@@ -30,7 +31,7 @@ describe.skipIf(!available)(`localstack target end to end (${reason})`, () => {
     const res = await fetch(`${run.info.apiUrl}/messages`, { method: 'POST', body: JSON.stringify({ text: 'e2e ✓' }) });
     expect(res.status).toBe(201);
     const { id, createdAt } = (await res.json()) as { id: string; createdAt: string };
-    const stored = await readFile(path.join(run.info.efsDir!, 'messages', `${id}.json`), 'utf8');
+    const stored = await readFile(path.join(run.info.efsDir!, messagePath(id)), 'utf8');
     expect(stored).toBe(JSON.stringify({ id, text: 'e2e ✓', createdAt }));
   });
 });
