@@ -165,25 +165,29 @@ export async function listPage(mountPath: string, options: { after?: Position; l
   } catch (error) {
     throw storageUnavailable(error);
   }
+  // A page that does not reach the end ends before the first name that is not settled.
+  let horizon: Position | undefined;
+  const settledPart = async (positions: Position[]): Promise<Position[]> => {
+    horizon ??= timePosition(await settledBefore(mountPath, options.now ?? Date.now()));
+    return positions.filter((position) => position < horizon!);
+  };
   let covered = found.slice(0, limit);
-  let next: Position | undefined;
-  if (found.length > limit) {
-    const horizon = timePosition(await settledBefore(mountPath, options.now ?? Date.now()));
-    covered = covered.filter((position) => position < horizon);
-    next = covered.at(-1) ?? (after !== undefined && after > horizon ? after : horizon);
-  }
+  let reachesEnd = found.length <= limit;
+  if (!reachesEnd) covered = await settledPart(covered);
   const loaded = await mapBounded(covered, READ_CONCURRENCY, (position) => loadAt(mountPath, position));
-  const messages: Message[] = [];
-  let skipped = 0;
+  // The response budget can end a page early too (only messages of the first layout are large enough).
   let bytes = 0;
-  for (const [i, message] of loaded.entries()) {
-    if (message === 'skipped') skipped++;
-    if (typeof message !== 'object') continue;
-    bytes += Buffer.byteLength(JSON.stringify(message)) + 1;
-    if (bytes > PAGE_BUDGET_BYTES && messages.length > 0) return { messages, skipped, next: covered[i - 1]! };
-    messages.push(message);
+  const overBudget = loaded.findIndex((message) => typeof message === 'object' && (bytes += Buffer.byteLength(JSON.stringify(message)) + 1) > PAGE_BUDGET_BYTES);
+  if (overBudget > 0) {
+    covered = await settledPart(covered.slice(0, overBudget));
+    reachesEnd = false;
   }
-  return { messages, skipped, ...(next !== undefined ? { next } : {}) };
+  const kept = loaded.slice(0, covered.length);
+  return {
+    messages: kept.filter((message) => typeof message === 'object'),
+    skipped: kept.filter((message) => message === 'skipped').length,
+    ...(reachesEnd ? {} : { next: covered.at(-1) ?? (after !== undefined && after > horizon! ? after : horizon!) }),
+  };
 }
 
 /** A time before which every message has landed: now less the clock skew, or the oldest write still in flight. */
