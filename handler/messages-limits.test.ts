@@ -1,11 +1,12 @@
 import { execFile } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { handler } from './index.ts';
 import { messageIdAt, messagePath } from './message-ids.ts';
+import { listPage, type Position } from './messages.ts';
 import { createTempMount, httpEvent, type TempMount } from './test-support.ts';
 
 /**
@@ -14,7 +15,13 @@ import { createTempMount, httpEvent, type TempMount } from './test-support.ts';
  * transient file system failures, which must give 503, never a short 200.
  */
 
-const failures = vi.hoisted(() => ({ open: undefined as string | undefined, readdir: undefined as string | undefined, opensBeforeFailure: 0 }));
+const failures = vi.hoisted(() => ({
+  open: undefined as string | undefined,
+  readdir: undefined as string | undefined,
+  opensBeforeFailure: 0,
+  /** Runs once, just before the next listing of `messages/.pending`: a write landing between two listings of one page. */
+  beforePendingListing: undefined as (() => Promise<void>) | undefined,
+}));
 
 vi.mock('node:fs/promises', async (importOriginal) => {
   const actual = await importOriginal<typeof import('node:fs/promises')>();
@@ -28,6 +35,11 @@ vi.mock('node:fs/promises', async (importOriginal) => {
     }) as typeof actual.open,
     readdir: (async (dir: string, options?: unknown) => {
       if (failures.readdir) throw errno(failures.readdir, 'scandir', dir);
+      const hook = failures.beforePendingListing;
+      if (hook && String(dir).endsWith('.pending')) {
+        failures.beforePendingListing = undefined;
+        await hook();
+      }
       return actual.readdir(dir, options as undefined);
     }) as typeof actual.readdir,
   };
@@ -45,7 +57,7 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
-  Object.assign(failures, { open: undefined, readdir: undefined, opensBeforeFailure: 0 });
+  Object.assign(failures, { open: undefined, readdir: undefined, opensBeforeFailure: 0, beforePendingListing: undefined });
   vi.restoreAllMocks();
   delete process.env.EFS_MOUNT_PATH;
   await mount.remove();
@@ -96,6 +108,41 @@ describe('GET /messages when the file system fails transiently', () => {
     const reply = await list();
     expect(reply.status).toBe(200);
     expect(reply.json.messages.map((m: { id: string }) => m.id)).toEqual(ids);
+  });
+});
+
+describe('a write that lands while a page is being listed', () => {
+  it('should still be returned: .pending/ is listed before the time folders', async () => {
+    const now = Date.now();
+    // 150 settled messages from 40 s to 2.75 s ago, and one write announced 6 s ago whose id is 5 s old:
+    // the first page (145) covers its time and ends past it.
+    const start = now - 40_000;
+    for (let i = 0; i < 150; i++) {
+      const ms = start + i * 250;
+      const id = messageIdAt(ms);
+      const file = path.join(mount.mountPath, messagePath(id));
+      await mkdir(path.dirname(file), { recursive: true });
+      await writeFile(file, JSON.stringify({ id, text: `settled ${i}`, createdAt: new Date(ms).toISOString() }));
+    }
+    const late = { id: messageIdAt(now - 5_000), text: 'landed between the listings', createdAt: new Date(now - 5_000).toISOString() };
+    const pending = path.join(mount.mountPath, 'messages', '.pending', `${(now - 6_000).toString(16).padStart(12, '0')}-0123456789ab.tmp`);
+    await mkdir(path.dirname(pending), { recursive: true });
+    await writeFile(pending, JSON.stringify(late));
+    failures.beforePendingListing = async () => {
+      const final = path.join(mount.mountPath, messagePath(late.id));
+      await mkdir(path.dirname(final), { recursive: true });
+      await rename(pending, final);
+    };
+
+    const ids: string[] = [];
+    let after: Position | undefined;
+    do {
+      const page = await listPage(mount.mountPath, { limit: 145, now, ...(after ? { after } : {}) });
+      ids.push(...page.messages.map((m) => m.id));
+      after = page.next;
+    } while (after);
+    expect(ids).toContain(late.id);
+    expect(ids).toHaveLength(151);
   });
 });
 

@@ -51,8 +51,8 @@ function absolutePath(mountPath: string, id: string): string {
 }
 
 /**
- * Stores a new message durably and atomically and returns it: the bytes go to a temporary file under
- * `.pending/` (dot-named, so listings skip it; same file system, so the rename is atomic), are fsync'ed, and
+ * Stores a new message durably and atomically and returns it: the bytes go to a temporary file in the
+ * dot-named `.pending/` folder (which listings skip; same file system, so the rename is atomic), are fsync'ed, and
  * the file is renamed to its final name. Readers see the whole message or none of it. The id is taken after
  * the temporary file exists and is never older than its name (see `PENDING_FOLDER`).
  */
@@ -156,6 +156,9 @@ function timePosition(ms: number): Position {
  */
 export async function listPage(mountPath: string, options: { after?: Position; limit: number; now?: number }): Promise<Page> {
   const { after, limit } = options;
+  // `.pending/` first: a write missing from the folders listed next was either still announced here, or
+  // announced after this listing (so its id is newer than now less the clock skew).
+  const settled = timePosition(await settledBefore(mountPath, options.now ?? Date.now()));
   const found: Position[] = [];
   try {
     for await (const position of positionsAfter(messagesDir(mountPath), after)) {
@@ -166,27 +169,23 @@ export async function listPage(mountPath: string, options: { after?: Position; l
     throw storageUnavailable(error);
   }
   // A page that does not reach the end ends before the first name that is not settled.
-  let horizon: Position | undefined;
-  const settledPart = async (positions: Position[]): Promise<Position[]> => {
-    horizon ??= timePosition(await settledBefore(mountPath, options.now ?? Date.now()));
-    return positions.filter((position) => position < horizon!);
-  };
+  const settledPart = (positions: Position[]): Position[] => positions.filter((position) => position < settled);
   let covered = found.slice(0, limit);
   let reachesEnd = found.length <= limit;
-  if (!reachesEnd) covered = await settledPart(covered);
+  if (!reachesEnd) covered = settledPart(covered);
   const loaded = await mapBounded(covered, READ_CONCURRENCY, (position) => loadAt(mountPath, position));
   // The response budget can end a page early too (only messages of the first layout are large enough).
   let bytes = 0;
   const overBudget = loaded.findIndex((message) => typeof message === 'object' && (bytes += Buffer.byteLength(JSON.stringify(message)) + 1) > PAGE_BUDGET_BYTES);
   if (overBudget > 0) {
-    covered = await settledPart(covered.slice(0, overBudget));
+    covered = settledPart(covered.slice(0, overBudget));
     reachesEnd = false;
   }
   const kept = loaded.slice(0, covered.length);
   return {
     messages: kept.filter((message) => typeof message === 'object'),
     skipped: kept.filter((message) => message === 'skipped').length,
-    ...(reachesEnd ? {} : { next: covered.at(-1) ?? (after !== undefined && after > horizon! ? after : horizon!) }),
+    ...(reachesEnd ? {} : { next: covered.at(-1) ?? (after !== undefined && after > settled ? after : settled) }),
   };
 }
 
