@@ -166,7 +166,7 @@ describe('listPage', () => {
   });
 
   it('should never pass over a write that lands late, nor return any message twice, while writers race the reader', async () => {
-    // A virtual clock, 40 ms a step: for 600 steps three writers a step announce themselves, take ids "now"
+    // A virtual clock, 40 ms a step: for 300 steps three writers a step announce themselves, take ids "now"
     // and land up to 10 s later (the function's timeout); the reader reads one page of 5 per step, so it
     // falls behind, catches up with the writes in flight, and drains once the writers stop.
     let clock = NOW;
@@ -182,7 +182,7 @@ describe('listPage', () => {
     let steps = 0;
     const step = async (): Promise<void> => {
       clock += 40;
-      if (++steps <= 600) {
+      if (++steps <= 300) {
         for (let w = 0; w < 3; w++) inFlight.push({ pending: await announce(clock), message: messageAt(clock), landsAt: clock + Math.floor(random() * 10_000) });
       }
       for (const write of inFlight.filter((w) => w.landsAt <= clock)) {
@@ -199,7 +199,7 @@ describe('listPage', () => {
     // Every message that had landed when the last page was read was returned.
     expect(landed.filter((id) => !ids.includes(id))).toEqual([]);
     expect(ids.length).toBe(landed.length);
-    expect(landed.length).toBeGreaterThan(1_500);
+    expect(landed.length).toBeGreaterThan(1_000);
   });
 
   it('should stop a page before it grows past the response budget and give next', async () => {
