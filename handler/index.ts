@@ -82,6 +82,12 @@ function messageText(body: unknown): string {
   return text;
 }
 
+/** `an array`, `null`, `a number`…: what a JSON value is, for error messages (never the value itself). */
+function kindOf(value: unknown): string {
+  if (value === null) return 'null';
+  return Array.isArray(value) ? 'an array' : `a ${typeof value}`;
+}
+
 /** `GET /messages?limit=&cursor=`: one page, oldest first; the query is checked before anything is read. */
 async function listMessages(event: HttpApiEvent): Promise<HttpApiResult> {
   const query = event.queryStringParameters ?? {};
@@ -93,12 +99,6 @@ async function listMessages(event: HttpApiEvent): Promise<HttpApiResult> {
     skipped: page.skipped,
     ...(page.next !== undefined ? { next: encodeCursor(page.next) } : {}),
   });
-}
-
-/** `an array`, `null`, `a number`…: what a JSON value is, for error messages (never the value itself). */
-function kindOf(value: unknown): string {
-  if (value === null) return 'null';
-  return Array.isArray(value) ? 'an array' : `a ${typeof value}`;
 }
 
 async function getMessage(event: HttpApiEvent): Promise<HttpApiResult> {
