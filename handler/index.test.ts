@@ -2,10 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { chmod, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { GREETING, handler, MAX_BODY_BYTES } from './index.ts';
+import { GREETING, handler, MAX_BODY_BYTES, MAX_TEXT_BYTES } from './index.ts';
+import { messageIdAt, messagePath, newMessageId } from './message-ids.ts';
 import { createTempMount, httpEvent, snapshotTree, type TempMount } from './test-support.ts';
 
-const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const JSON_TYPE = 'application/json; charset=utf-8';
 
 let mount: TempMount;
@@ -45,16 +46,17 @@ async function call(...args: Parameters<typeof httpEvent>): Promise<Reply> {
 
 const postText = (text: unknown) => call('POST /messages', { body: JSON.stringify({ text }) });
 
-/** Names in `<mount>/messages`, dotfiles included; [] when the folder does not exist. */
+/** Paths of the files under `<mount>/messages`, relative to the mount, dotfiles included; [] when the folder does not exist. */
 async function storedNames(): Promise<string[]> {
-  return readdir(messagesDir).catch((error: NodeJS.ErrnoException) => {
+  const entries = await readdir(messagesDir, { recursive: true, withFileTypes: true }).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return [];
     throw error;
   });
+  return entries.filter((entry) => entry.isFile()).map((entry) => path.relative(mount.mountPath, path.join(entry.parentPath, entry.name)));
 }
 
 async function storedMessage(id: string): Promise<Record<string, unknown>> {
-  return JSON.parse(await readFile(path.join(messagesDir, `${id}.json`), 'utf8'));
+  return JSON.parse(await readFile(path.join(mount.mountPath, messagePath(id)), 'utf8'));
 }
 
 function expectError(reply: Reply, status: number, code: string): void {
@@ -64,10 +66,17 @@ function expectError(reply: Reply, status: number, code: string): void {
   expect(reply.json.error.message.length).toBeGreaterThan(10);
 }
 
-/** Writes a message file directly, as another function instance would have. */
+/** Writes a message file directly where its id puts it, as another function instance (or the first layout) would have. */
 async function plant(message: { id: string; text: string; createdAt: string }): Promise<void> {
-  await mkdir(messagesDir, { recursive: true });
-  await writeFile(path.join(messagesDir, `${message.id}.json`), JSON.stringify(message));
+  const file = path.join(mount.mountPath, messagePath(message.id));
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(file, JSON.stringify(message));
+}
+
+/** A message with a time id of `ms`, as POST /messages would have stored it then. */
+function timed(ms: number, text: string, sequence?: number): { id: string; text: string; createdAt: string } {
+  const id = messageIdAt(ms, sequence);
+  return { id, text, createdAt: new Date(ms).toISOString() };
 }
 
 /** The three ways a mount can be missing; each leaves the temporary folder for afterEach to remove. */
@@ -132,13 +141,18 @@ describe('POST /messages', () => {
     expect(reply.headers['content-type']).toBe(JSON_TYPE);
     const { id, createdAt } = reply.json;
     expect(Object.keys(reply.json).sort()).toEqual(['createdAt', 'id']);
-    expect(id).toMatch(UUID_V4);
+    expect(id).toMatch(UUID_V7);
     expect(new Date(createdAt).toISOString()).toBe(createdAt);
     expect(Date.parse(createdAt)).toBeGreaterThanOrEqual(before - 1);
+    // The id carries its millisecond (RFC 9562 UUID v7: the first 48 bits).
+    expect(Number.parseInt(id.slice(0, 8) + id.slice(9, 13), 16)).toBe(Date.parse(createdAt));
     expect(reply.headers.location).toBe(`/messages/${id}`);
 
-    expect(await storedNames()).toEqual([`${id}.json`]);
-    const bytes = await readFile(path.join(messagesDir, `${id}.json`));
+    // messages/<3 hex>/<3 hex>/<3 hex>/<id>.json: the id's first nine hex digits of time.
+    const hex = id.slice(0, 8) + id.slice(9, 13);
+    const file = `messages/${hex.slice(0, 3)}/${hex.slice(3, 6)}/${hex.slice(6, 9)}/${id}.json`;
+    expect(await storedNames()).toEqual([file]);
+    const bytes = await readFile(path.join(mount.mountPath, file));
     expect(bytes.equals(Buffer.from(JSON.stringify({ id, text, createdAt }), 'utf8'))).toBe(true);
   });
 
@@ -169,10 +183,10 @@ describe('POST /messages', () => {
   });
 
   describe('body size limit', () => {
-    /** A valid message body of exactly `bytes` bytes (UTF-8). */
+    /** A valid message body of exactly `bytes` bytes (UTF-8): a short text, then JSON whitespace up to the size. */
     const bodyOf = (bytes: number, fill = 'x') => {
-      const body = JSON.stringify({ text: fill.repeat(Math.floor((bytes - '{"text":""}'.length) / Buffer.byteLength(fill))) });
-      return body.replace('"}', `${'x'.repeat(bytes - Buffer.byteLength(body))}"}`);
+      const body = JSON.stringify({ text: fill.repeat(100) });
+      return `${body.slice(0, -1)}${' '.repeat(bytes - Buffer.byteLength(body))}}`;
     };
 
     it('should be 64 KiB', () => {
@@ -212,6 +226,29 @@ describe('POST /messages', () => {
 
     it('should check the size before parsing', async () => {
       expectError(await call('POST /messages', { body: `{${'x'.repeat(MAX_BODY_BYTES)}` }), 413, 'body_too_large');
+    });
+  });
+
+  describe('text size limit', () => {
+    it('should be 4 KiB as stored, so that a page of 1,000 stays well under 6 MB', () => {
+      expect(MAX_TEXT_BYTES).toBe(4096);
+    });
+
+    it('should accept a text of exactly the limit', async () => {
+      expect((await postText('x'.repeat(MAX_TEXT_BYTES))).status).toBe(201);
+    });
+
+    it.each([
+      ['one byte over', 'x'.repeat(MAX_TEXT_BYTES + 1), MAX_TEXT_BYTES + 1],
+      ['UTF-8 bytes, not characters', 'あ'.repeat(1366), 4098],
+      ['JSON escapes as stored', '\u0001'.repeat(683), 4098],
+    ])('should reject a text %s with 400 text_too_long that names the size, the limit and why, writing nothing', async (_, text, size) => {
+      const reply = await postText(text);
+      expectError(reply, 400, 'text_too_long');
+      expect(reply.json.error.message).toContain(`takes ${size} bytes`);
+      expect(reply.json.error.message).toContain(`limit is ${MAX_TEXT_BYTES} bytes`);
+      expect(reply.json.error.message).toContain("Lambda's 6 MB response limit");
+      expect(await snapshotTree(mount.mountPath)).toEqual({});
     });
   });
 
@@ -270,68 +307,134 @@ describe('POST /messages', () => {
     expect(new Set(ids).size).toBe(200);
 
     const names = await storedNames();
-    expect(names.sort()).toEqual(ids.map((id) => `${id}.json`).sort());
+    expect(names.sort()).toEqual(ids.map(messagePath).sort());
     for (const [i, id] of ids.entries()) {
       expect(await storedMessage(id)).toEqual({ id, text: texts[i], createdAt: replies[i]!.json.createdAt });
     }
-    const listed = (await call('GET /messages')).json.messages as { text: string }[];
+    const listed = (await call('GET /messages', { query: { limit: '1000' } })).json.messages as { text: string }[];
     expect(listed.map((m) => m.text).sort()).toEqual([...texts].sort());
   });
 });
 
 describe('GET /messages', () => {
-  it('should answer an empty list when nothing was written yet, without creating the folder', async () => {
-    const reply = await call('GET /messages');
+  const list = (query?: Record<string, string>) => call('GET /messages', query ? { query } : {});
+
+  it('should answer an empty page when nothing was written yet, without creating the folder', async () => {
+    const reply = await list();
     expect(reply.status).toBe(200);
     expect(reply.headers['content-type']).toBe(JSON_TYPE);
-    expect(reply.json).toEqual({ messages: [] });
+    expect(reply.json).toEqual({ messages: [], skipped: 0 });
     expect(await snapshotTree(mount.mountPath)).toEqual({});
   });
 
-  it('should list messages by createdAt, then id', async () => {
-    const a = { id: 'aaaaaaaa-0000-4000-8000-000000000000', text: 'a', createdAt: '2026-01-01T00:00:02.000Z' };
-    const b = { id: 'bbbbbbbb-0000-4000-8000-000000000000', text: 'b', createdAt: '2026-01-01T00:00:01.000Z' };
-    const c = { id: 'cccccccc-0000-4000-8000-000000000000', text: 'c', createdAt: '2026-01-01T00:00:02.000Z' };
-    for (const message of [c, a, b]) await plant(message);
-    expect((await call('GET /messages')).json).toEqual({ messages: [b, a, c] });
+  it('should list first-layout messages first (by id: their ids carry no time), then time ids oldest first', async () => {
+    const early = timed(Date.parse('2026-01-01T00:00:01.000Z'), 'early', 7);
+    const sameMs = timed(Date.parse('2026-01-01T00:00:01.000Z'), 'same millisecond, taken later', 8);
+    const late = timed(Date.parse('2026-03-01T12:00:00.000Z'), 'late');
+    const legacyB = { id: 'bbbbbbbb-0000-4000-8000-000000000000', text: 'legacy b', createdAt: '2025-01-01T00:00:00.000Z' };
+    const legacyA = { id: 'aaaaaaaa-0000-4000-8000-000000000000', text: 'legacy a', createdAt: '2025-06-01T00:00:00.000Z' };
+    for (const message of [late, legacyB, sameMs, early, legacyA]) await plant(message);
+    expect((await list()).json).toEqual({ messages: [legacyA, legacyB, early, sameMs, late], skipped: 0 });
   });
 
-  it('should list what POST /messages stored', async () => {
-    const first = (await postText('list-first')).json;
-    const second = (await postText('list-second')).json;
-    const { messages } = (await call('GET /messages')).json;
-    expect(messages).toHaveLength(2);
-    expect(messages).toContainEqual({ id: first.id, text: 'list-first', createdAt: first.createdAt });
-    expect(messages).toContainEqual({ id: second.id, text: 'list-second', createdAt: second.createdAt });
+  it('should list what POST /messages stored, in the order it was posted', async () => {
+    const texts = Array.from({ length: 20 }, (_, i) => `posted #${i}`);
+    const ids: string[] = [];
+    for (const text of texts) ids.push((await postText(text)).json.id);
+    const { messages } = (await list()).json;
+    expect(messages.map((m: { id: string }) => m.id)).toEqual(ids);
+    expect(messages.map((m: { text: string }) => m.text)).toEqual(texts);
   });
 
-  it('should ignore temporary files, dotfiles and foreign names, and skip (and log) files that are not messages', async () => {
-    const good = { id: randomUUID(), text: 'good', createdAt: '2026-01-01T00:00:00.000Z' };
+  it('should page through every message exactly once, in order, limit at a time', async () => {
+    const base = Date.parse('2026-02-03T04:05:06.000Z');
+    // 2.5 s apart: the 250 messages span several 4-second folders and a 4.7-hour one.
+    const stored = Array.from({ length: 250 }, (_, i) => timed(base + i * 2_500, `m${i}`));
+    for (const message of stored) await plant(message);
+    const pages: unknown[][] = [];
+    let cursor: string | undefined;
+    do {
+      const reply = await list({ limit: '60', ...(cursor ? { cursor } : {}) });
+      expect(reply.status, reply.body).toBe(200);
+      pages.push(reply.json.messages);
+      cursor = reply.json.next;
+    } while (cursor);
+    expect(pages.map((page) => page.length)).toEqual([60, 60, 60, 60, 10]);
+    expect(pages.flat()).toEqual(stored);
+  });
+
+  it('should default to 100 per page and answer next only while more remain', async () => {
+    for (let i = 0; i < 101; i++) await plant(timed(Date.parse('2026-01-01T00:00:00.000Z') + i, `m${i}`));
+    const first = await list();
+    expect(first.json.messages).toHaveLength(100);
+    expect(typeof first.json.next).toBe('string');
+    const last = await list({ cursor: first.json.next });
+    expect(last.json.messages).toHaveLength(1);
+    expect(last.json).not.toHaveProperty('next');
+  });
+
+  it.each([
+    ['0', 'not a whole number from 1 to 1000'],
+    ['1001', 'not a whole number from 1 to 1000'],
+    ['-1', ''],
+    ['1.5', ''],
+    ['ten', ''],
+    ['', ''],
+    ['1e2', ''],
+    ['100,200', ''],
+  ])('should reject limit=%j with 400 invalid_limit, reading nothing', async (limit, text) => {
+    await plant(timed(Date.now() - 60_000, 'unread'));
+    const reply = await list({ limit });
+    expectError(reply, 400, 'invalid_limit');
+    expect(reply.json.error.message).toContain(text);
+    expect(reply.body).not.toContain('unread');
+  });
+
+  it.each([
+    ['not base64url', '!!!'],
+    ['base64url of something else', Buffer.from('hello').toString('base64url')],
+    ['a raw id', newMessageId()],
+    ['a non-canonical encoding', `${Buffer.from(`T${newMessageId()}`).toString('base64url')}=`],
+    ['empty', ''],
+  ])('should reject a cursor that is %s with 400 invalid_cursor, reading nothing', async (_, cursor) => {
+    await plant(timed(Date.now() - 60_000, 'unread'));
+    const reply = await list({ cursor });
+    expectError(reply, 400, 'invalid_cursor');
+    expect(reply.json.error.message).toContain('"next" of the previous page');
+    expect(reply.body).not.toContain('unread');
+  });
+
+  it('should ignore temporary files, dotfiles and foreign names, and skip (count and log) files that are not messages', async () => {
+    const good = timed(Date.parse('2026-01-01T00:00:00.000Z'), 'good');
     await plant(good);
-    const corruptId = randomUUID();
-    const wrongId = randomUUID();
-    const foreign = {
-      [`.${randomUUID()}.abc123.tmp`]: '{"partial',
-      [`.${good.id}.json`]: JSON.stringify(good),
-      'notes.txt': 'hello',
-      [`${randomUUID().toUpperCase()}.json`]: JSON.stringify(good),
-      [`${randomUUID()}.json.bak`]: JSON.stringify(good),
-      [`${corruptId}.json`]: '{"id": "torn',
-      [`${wrongId}.json`]: JSON.stringify({ ...good, id: randomUUID() }),
-    };
-    for (const [name, content] of Object.entries(foreign)) await writeFile(path.join(messagesDir, name), content);
+    const bucket = path.dirname(path.join(mount.mountPath, messagePath(good.id)));
+    const corrupt = messageIdAt(Date.parse('2026-01-01T00:00:00.500Z'));
+    const wrongId = messageIdAt(Date.parse('2026-01-01T00:00:00.600Z'));
+    const legacyCorrupt = randomUUID();
+    const foreign: [string, string][] = [
+      [path.join(bucket, `.${newMessageId()}.abc123.tmp`), '{"partial'],
+      [path.join(bucket, `.${good.id}.json`), JSON.stringify(good)],
+      [path.join(bucket, 'notes.txt'), 'hello'],
+      [path.join(bucket, `${good.id.toUpperCase()}.json`), JSON.stringify(good)],
+      [path.join(bucket, `${newMessageId()}.json.bak`), JSON.stringify(good)],
+      [path.join(bucket, `${corrupt}.json`), '{"id": "torn'],
+      [path.join(bucket, `${wrongId}.json`), JSON.stringify({ ...good, id: newMessageId() })],
+      [path.join(messagesDir, `${legacyCorrupt}.json`), '[]'],
+      [path.join(messagesDir, 'README'), 'not a message'],
+    ];
+    for (const [file, content] of foreign) await writeFile(file, content);
+    await mkdir(path.join(messagesDir, 'zzz'));
 
-    const reply = await call('GET /messages');
+    const reply = await list();
     expect(reply.status).toBe(200);
-    expect(reply.json).toEqual({ messages: [good] });
-    expect(String(errors)).toContain(corruptId);
-    expect(String(errors)).toContain(wrongId);
+    expect(reply.json).toEqual({ messages: [good], skipped: 3 });
+    for (const id of [corrupt, wrongId, legacyCorrupt]) expect(String(errors)).toContain(id);
   });
 
   it.each(missingMounts)('should answer 503 mount_unavailable when %s', async (_, breakMount) => {
     await breakMount();
     const before = await snapshotTree(mount.root);
-    expectError(await call('GET /messages'), 503, 'mount_unavailable');
+    expectError(await list(), 503, 'mount_unavailable');
     expect(await snapshotTree(mount.root)).toEqual(before);
   });
 });

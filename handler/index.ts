@@ -1,6 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { ApiError, errorBody, errorResponse, jsonResponse, parseJsonBody, quoteInput } from './http.ts';
-import { isMessageId, listMessages, readMessage, writeMessage } from './messages.ts';
+import { isMessageId } from './message-ids.ts';
+import { listPage, readMessage, writeMessage } from './messages.ts';
+import { decodeCursor, encodeCursor, pageLimit } from './paging.ts';
 import { isFileSystemFailure, mountUnavailable, probeWritable, requireMount } from './mount.ts';
 import type { HttpApiEvent, HttpApiResult, LambdaContext } from './types.ts';
 
@@ -14,12 +15,18 @@ export { MAX_BODY_BYTES } from './http.ts';
 /** What the console walkthrough's function answers, sent as a JSON string (quotes included). */
 export const GREETING = 'こんにちは!はじめてのVPC Lambda!!';
 
+/**
+ * Largest text, counted as stored: UTF-8 bytes inside the JSON string, escapes included. A full page,
+ * 1,000 such messages with their ids and times, is about 4.2 MB of JSON, well under Lambda's 6 MB.
+ */
+export const MAX_TEXT_BYTES = 4096;
+
 type Route = (event: HttpApiEvent) => Promise<HttpApiResult>;
 
 const routes = new Map<string, Route>([
   ['ANY /myHelloVPCLambda', async () => jsonResponse(200, GREETING)],
   ['POST /messages', postMessage],
-  ['GET /messages', async () => jsonResponse(200, { messages: await listMessages(await requireMount()) })],
+  ['GET /messages', listMessages],
   ['GET /messages/{id}', getMessage],
   ['GET /health', health],
 ]);
@@ -50,8 +57,7 @@ export async function handler(event: HttpApiEvent, context?: LambdaContext): Pro
 async function postMessage(event: HttpApiEvent): Promise<HttpApiResult> {
   const text = messageText(parseJsonBody(event));
   const mountPath = await requireMount();
-  const message = { id: randomUUID(), text, createdAt: new Date().toISOString() };
-  await writeMessage(mountPath, message);
+  const message = await writeMessage(mountPath, text);
   return jsonResponse(201, { id: message.id, createdAt: message.createdAt }, { location: `/messages/${message.id}` });
 }
 
@@ -65,6 +71,14 @@ function messageText(body: unknown): string {
     throw new ApiError(400, 'invalid_text', `"text" is ${text === undefined ? 'missing' : `${kindOf(text)}, not a string`}; ${expected}.`);
   }
   if (text === '') throw new ApiError(400, 'invalid_text', `"text" is empty; ${expected}.`);
+  const stored = Buffer.byteLength(JSON.stringify(text)) - 2;
+  if (stored > MAX_TEXT_BYTES) {
+    throw new ApiError(
+      400,
+      'text_too_long',
+      `"text" takes ${stored} bytes as stored (UTF-8, JSON escapes included); the limit is ${MAX_TEXT_BYTES} bytes, so that a page of 1,000 messages stays well under Lambda's 6 MB response limit. Split it into several messages.`,
+    );
+  }
   return text;
 }
 
@@ -74,13 +88,26 @@ function kindOf(value: unknown): string {
   return Array.isArray(value) ? 'an array' : `a ${typeof value}`;
 }
 
+/** `GET /messages?limit=&cursor=`: one page, oldest first; the query is checked before anything is read. */
+async function listMessages(event: HttpApiEvent): Promise<HttpApiResult> {
+  const query = event.queryStringParameters ?? {};
+  const limit = pageLimit(query.limit);
+  const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+  const page = await listPage(await requireMount(), { limit, ...(after !== undefined ? { after } : {}) });
+  return jsonResponse(200, {
+    messages: page.messages,
+    skipped: page.skipped,
+    ...(page.next !== undefined ? { next: encodeCursor(page.next) } : {}),
+  });
+}
+
 async function getMessage(event: HttpApiEvent): Promise<HttpApiResult> {
   const id = event.pathParameters?.id ?? '';
   if (!isMessageId(id)) {
     throw new ApiError(
       400,
       'invalid_id',
-      `Message id ${quoteInput(id)} is not an id this API issues: expected a lower-case UUID v4 as POST /messages returns, like "3b241101-e2bb-4255-8caf-4136c566a962".`,
+      `Message id ${quoteInput(id)} is not an id this API issues: expected a lower-case UUID v7 as POST /messages returns, like "019ac7d2-5e1f-7a3b-9c4d-2e8f6a1b0c3d" (or a UUID v4 of a message stored before v7 ids).`,
     );
   }
   const message = await readMessage(await requireMount(), id);

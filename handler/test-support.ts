@@ -27,7 +27,7 @@ export async function createTempMount(): Promise<TempMount> {
 /** An event as an HTTP API sends it for `routeKey` (`METHOD /path`, `{id}` filled from `pathParameters`). */
 export function httpEvent(
   routeKey: string,
-  options: { body?: string; isBase64Encoded?: boolean; pathParameters?: Record<string, string> } = {},
+  options: { body?: string; isBase64Encoded?: boolean; pathParameters?: Record<string, string>; query?: Record<string, string> } = {},
 ): HttpApiEvent {
   const [method = 'GET', routePath = '/'] = routeKey.split(' ');
   const rawPath = routePath.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(options.pathParameters?.[name] ?? ''));
@@ -35,7 +35,7 @@ export function httpEvent(
     version: '2.0',
     routeKey,
     rawPath,
-    rawQueryString: '',
+    rawQueryString: new URLSearchParams(options.query).toString(),
     headers: { 'content-type': options.isBase64Encoded ? 'application/octet-stream' : 'application/json' },
     requestContext: {
       accountId: '123456789012',
@@ -50,6 +50,7 @@ export function httpEvent(
       timeEpoch: 1583348638390,
     },
     ...(options.pathParameters ? { pathParameters: options.pathParameters } : {}),
+    ...(options.query ? { queryStringParameters: options.query } : {}),
     ...(options.body !== undefined ? { body: options.body } : {}),
     isBase64Encoded: options.isBase64Encoded ?? false,
   };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { concurrentWriters } from '../harness/aws/concurrency.ts';
-import { call, env } from './support/env.ts';
+import { call, env, messageFile, storedFiles } from './support/env.ts';
 
 // 100 writers, fewer only where the account's Lambda concurrency could not serve them at once (aws).
 const { writers: WRITERS, note } = concurrentWriters(env.info);
@@ -14,11 +14,12 @@ describe('concurrent writers', () => {
     const ids = replies.map((r) => r.json<{ id: string }>().id);
     expect(new Set(ids).size).toBe(WRITERS);
 
-    const names = await env.files.list('messages');
-    expect(names.filter((n) => n.startsWith('.'))).toEqual([]);
+    const files = await storedFiles();
+    // No temporary file left behind (they are dot-named or in messages/.pending/).
+    expect(files.filter((file) => file.includes('/.'))).toEqual([]);
     for (const [i, id] of ids.entries()) {
-      expect(names).toContain(`${id}.json`);
-      const stored = JSON.parse((await env.files.read(`messages/${id}.json`)).toString('utf8')) as { id: string; text: string };
+      expect(files).toContain(messageFile(id));
+      const stored = JSON.parse((await env.files.read(messageFile(id))).toString('utf8')) as { id: string; text: string };
       expect(stored).toMatchObject({ id, text: texts[i] });
     }
   });

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FaultName } from '../harness/environment.ts';
-import { call, env } from './support/env.ts';
+import { call, env, listAll, messageFile } from './support/env.ts';
 
 // What an HTTP API answers when its Lambda integration fails (crash, timeout, unreadable result).
 const INTERNAL_ERROR = { message: 'Internal Server Error' };
@@ -27,7 +27,7 @@ describe('faults', () => {
   describe.skipIf(!env.canInject('mount-missing'))(`the file system disappears${env.canInject('mount-missing') ? '' : ` (skipped: ${cannot('mount-missing')})`}`, () => {
     it('should turn /health to 503 while the mount is gone and back to 200 after, losing nothing', async () => {
       const before = await postMessage('written before the mount went away');
-      const bytesBefore = await env.files.read(`messages/${before}.json`);
+      const bytesBefore = await env.files.read(messageFile(before));
 
       await inject('mount-missing');
       const down = await call('GET', '/health');
@@ -39,8 +39,8 @@ describe('faults', () => {
       await restore!();
       restore = undefined;
       expect((await call('GET', '/health')).status).toBe(200);
-      expect(await env.files.read(`messages/${before}.json`)).toEqual(bytesBefore);
-      const listed = (await call('GET', '/messages')).json<{ messages: { text: string }[] }>().messages.map((m) => m.text);
+      expect(await env.files.read(messageFile(before))).toEqual(bytesBefore);
+      const listed = (await listAll()).messages.map((m) => m.text);
       expect(listed).not.toContain('while the mount is gone');
     });
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { call, env, storedFiles } from './support/env.ts';
+import { call, env, listAll, messageFile, storedFiles } from './support/env.ts';
 
 interface Stored {
   id: string;
@@ -17,8 +17,11 @@ describe('messages: write, read and list through the API, checked on the file sy
   it('should store a posted message as its own file with the exact bytes', async () => {
     const text = `hello EFS ✓ ${Date.now()}`;
     const { id, createdAt } = await post(text);
-    expect(await storedFiles()).toContain(`${id}.json`);
-    const bytes = await env.files.read(`messages/${id}.json`);
+    // messages/<3 hex>/<3 hex>/<3 hex>/<id>.json: the first nine hex digits of the id's time (UUID v7).
+    const hex = id.slice(0, 8) + id.slice(9, 13);
+    const file = `messages/${hex.slice(0, 3)}/${hex.slice(3, 6)}/${hex.slice(6, 9)}/${id}.json`;
+    expect(await storedFiles()).toContain(file);
+    const bytes = await env.files.read(file);
     expect(bytes.toString('utf8')).toBe(JSON.stringify({ id, text, createdAt }));
   });
 
@@ -42,9 +45,7 @@ describe('messages: write, read and list through the API, checked on the file sy
   it('should list stored messages, oldest first', async () => {
     const first = await post('list-first');
     const second = await post('list-second');
-    const reply = await call('GET', '/messages');
-    expect(reply.status).toBe(200);
-    const ids = reply.json<{ messages: Stored[] }>().messages.map((m) => m.id);
+    const ids = (await listAll()).messages.map((m) => m.id);
     expect(ids).toContain(first.id);
     expect(ids.indexOf(first.id)).toBeLessThan(ids.indexOf(second.id));
   });
@@ -62,7 +63,7 @@ describe('messages: write, read and list through the API, checked on the file sy
     });
     expect(reply.status, reply.text).toBe(201);
     const { id } = reply.json<{ id: string }>();
-    const stored = JSON.parse((await env.files.read(`messages/${id}.json`)).toString('utf8')) as Stored;
+    const stored = JSON.parse((await env.files.read(messageFile(id))).toString('utf8')) as Stored;
     expect(stored.text).toBe('sent as octets');
   });
 });

@@ -4,7 +4,8 @@
  * - the greeting route over N sequential requests through the local HTTP API (median, p95);
  * - the same handler (the very bundle from the cloud assembly) called directly in this process;
  * - the harness overhead per request (HTTP median − direct median) and the ratio of the two;
- * - the development loop: cold and warm start to the first 200, and `npm run dev`'s edit to new response.
+ * - the development loop: cold and warm start to the first 200, and `npm run dev`'s edit to new response;
+ * - GET /messages page latency at 1k, 10k and 100k stored messages, and their ratio (bench/pages.ts).
  * Prints a table and writes .harness/reports/bench.json.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -19,6 +20,7 @@ import { Progress } from '../progress.ts';
 import { PROJECT_ROOT } from '../run.ts';
 import { startTarget } from '../start.ts';
 import { benchDevLoop } from '../bench/dev-loop.ts';
+import { benchPageLatency } from '../bench/pages.ts';
 
 loadProjectEnv();
 const { values } = parseArgs({ options: { requests: { type: 'string', default: '1000' } } });
@@ -85,6 +87,8 @@ try {
   }
   console.log = log;
 
+  const pages = await benchPageLatency(run.info.apiUrl, run.info.efsDir!, stats);
+
   const synthMs = progress.timings.find((t) => t.name === 'synthesize CDK app')?.ms ?? Number.NaN;
   const h = stats(http);
   const d = stats(direct);
@@ -99,6 +103,7 @@ try {
     direct: d,
     overheadMedianMs: h.median - d.median,
     ratioMedian: h.median / d.median,
+    pages,
   };
   const reports = path.join(PROJECT_ROOT, '.harness', 'reports');
   mkdirSync(reports, { recursive: true });
@@ -114,10 +119,15 @@ try {
     ['handler called directly, p95', ms(d.p95)],
     ['harness overhead per request (median)', ms(result.overheadMedianMs)],
     ['ratio HTTP / direct (median)', `${result.ratioMedian.toFixed(1)}×`],
+    ...pages.sizes.flatMap(({ stored, median, p95 }): [string, string][] => [
+      [`GET /messages page of ${pages.limit}, ${stored.toLocaleString('en')} stored, median`, ms(median)],
+      [`GET /messages page of ${pages.limit}, ${stored.toLocaleString('en')} stored, p95`, ms(p95)],
+    ]),
+    ['page ratio 100k / 1k (median)', `${pages.ratioMedian.toFixed(2)}×`],
   ];
   process.stdout.write(`Local target benchmark (${process.version}, ${REQUESTS} requests)\n`);
   for (const [name, value] of rows) process.stdout.write(`  ${name.padEnd(58)} ${value.padStart(12)}\n`);
-  process.stdout.write(`Goals: overhead < 1 ms at the median: ${result.overheadMedianMs < 1 ? 'met' : 'NOT met'}; cold start < 5 s: ${coldStartMs < 5000 ? 'met' : 'NOT met'}\n`);
+  process.stdout.write(`Goals: overhead < 1 ms at the median: ${result.overheadMedianMs < 1 ? 'met' : 'NOT met'}; cold start < 5 s: ${coldStartMs < 5000 ? 'met' : 'NOT met'}; page 100k/1k ≤ 2: ${pages.ratioMedian <= 2 ? 'met' : 'NOT met'}\n`);
 } finally {
   await run.teardown();
 }

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { messagePath } from '../../handler/message-ids.ts';
 import { connect } from '../connect.ts';
 import { Progress } from '../progress.ts';
 import { dockerEngineAnswers } from '../select.ts';
@@ -30,7 +31,7 @@ describe.skipIf(!available)(`localstack target end to end (${reason})`, () => {
     expect(res.status).toBe(201);
     const { id, createdAt } = (await res.json()) as { id: string; createdAt: string };
     // Through the scenarios' own file view: a host folder, or the bridge volume with HARNESS_EFS_BRIDGE=volume.
-    const stored = (await connect(run.info).files.read(`messages/${id}.json`)).toString('utf8');
+    const stored = (await connect(run.info).files.read(messagePath(id))).toString('utf8');
     expect(stored).toBe(JSON.stringify({ id, text: 'e2e ✓', createdAt }));
   });
 });
