@@ -155,6 +155,8 @@ export function toEvent(request: IncomingRequest, match: RouteMatch, context: Ev
   for (let i = 0; i < request.rawHeaders.length; i += 2) {
     const name = request.rawHeaders[i]!.toLowerCase();
     const value = request.rawHeaders[i + 1] ?? '';
+    // Hop-by-hop headers stay with the connection (RFC 9110 §7.6.1): the HTTPie capture has no `connection`.
+    if (HOP_BY_HOP.has(name)) continue;
     // Cookie headers go to `cookies`, one entry per cookie; other duplicates are joined with commas.
     if (name === 'cookie') cookies.push(...value.split(';').map((c) => c.trim()).filter(Boolean));
     else headers[name] = name in headers ? `${headers[name]},${value}` : value;
@@ -203,6 +205,8 @@ export function toEvent(request: IncomingRequest, match: RouteMatch, context: Ev
     isBase64Encoded: hasBody && !textual,
   };
 }
+
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'transfer-encoding', 'upgrade']);
 
 /**
  * An id in the shape HTTP APIs give `apigw-requestid` and `requestContext.requestId`: 16 characters of
