@@ -46,6 +46,11 @@ function toLambdaError(error: unknown): LambdaError {
   return { errorType: typeof error, errorMessage: String(error), trace: [] };
 }
 
+/** The error line the runtime writes to the function's log (`structuredConsole.logError`, `toFormatted`). */
+function logError(label: 'Uncaught Exception' | 'Invoke Error', error: LambdaError): void {
+  console.error(`${label} \t${JSON.stringify({ errorType: error.errorType, errorMessage: error.errorMessage, stack: error.trace ?? [] })}`);
+}
+
 type Handler = (event: unknown, context: unknown) => unknown;
 
 /** `module.exports.load`: `<module>.<export path>`, the module looked up in the task root like the runtime does. */
@@ -74,7 +79,7 @@ try {
   handler = await loadHandler();
 } catch (error) {
   const lambdaError = toLambdaError(error);
-  console.error(`Init Error \t${JSON.stringify(lambdaError)}`);
+  logError('Uncaught Exception', lambdaError);
   send({ type: 'init-error', ...lambdaError });
   process.exit(1);
 }
@@ -117,11 +122,11 @@ process.on('message', (message: ParentMessage) => {
     };
     try {
       const outcome = serialize(await handler(message.event, context));
-      if (!outcome.ok) console.error(`Invoke Error \t${JSON.stringify(outcome)}`);
+      if (!outcome.ok) logError('Invoke Error', outcome);
       send({ type: 'result', id: message.id, ...outcome });
     } catch (error) {
       const lambdaError = toLambdaError(error);
-      console.error(`Invoke Error \t${JSON.stringify(lambdaError)}`);
+      logError('Invoke Error', lambdaError);
       send({ type: 'result', id: message.id, ok: false, ...lambdaError });
     }
   })();

@@ -116,6 +116,15 @@ describe('toEvent', () => {
     expect(json).toMatchObject({ isBase64Encoded: false });
   });
 
+  it('should append the client to an x-forwarded-for the client sent, as a proxy does', () => {
+    const forwarded = toEvent(
+      { method: 'GET', url: '/x', rawHeaders: ['X-Forwarded-For', '203.0.113.7'], body: Buffer.alloc(0), sourceIp: '192.0.2.1', protocol: 'HTTP/1.1' },
+      { route: route('GET /x') },
+      { apiId: 'a', accountId: '1', domainName: 'localhost' },
+    );
+    expect(forwarded.headers['x-forwarded-for']).toBe('203.0.113.7, 192.0.2.1');
+  });
+
   it('should format the request time as in the documented example', () => {
     expect(formatRequestTime(new Date(Date.UTC(2020, 2, 2, 9, 3, 8)))).toBe('02/Mar/2020:09:03:08 +0000');
   });

@@ -101,6 +101,7 @@ describe('FunctionRuntime', () => {
 
   it("should kill an invocation that runs past the function's timeout", async () => {
     const rt = make({ fn: fn({ timeoutSeconds: 1 }) });
+    await rt.invoke({ op: 'pid' }); // warm: the clock below measures the invocation, not a process start on a busy machine
     const started = Date.now();
     const outcome = await rt.invoke({ op: 'sleep', ms: 5_000 });
     expect(outcome).toMatchObject({ ok: false, errorType: 'Sandbox.Timedout', errorMessage: 'Task timed out after 1.00 seconds' });
@@ -127,6 +128,8 @@ describe('FunctionRuntime', () => {
     const outcome = await make({ fn: fn({ handler: 'missing.handler' }) }).invoke({});
     expect(outcome).toMatchObject({ ok: false, errorType: 'Runtime.ImportModuleError', errorMessage: expect.stringMatching(/^Error: Cannot find module 'missing'/) });
     expect(lines.some((l) => l.startsWith('INIT_REPORT') && l.includes('Error Type: Runtime.ImportModuleError'))).toBe(true);
+    // The log line CloudWatch shows for it: `ERROR\tUncaught Exception \t{"errorType":…,"errorMessage":…,"stack":[…]}`.
+    expect(lines.some((l) => /\tinit\tERROR\tUncaught Exception \t\{"errorType":"Runtime\.ImportModuleError"/.test(l))).toBe(true);
   });
 
   it('should report an export that does not exist as Runtime.HandlerNotFound with the runtime\'s message', async () => {

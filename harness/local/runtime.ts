@@ -4,6 +4,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { FunctionModel } from '../assembly.ts';
+import { newTraceId } from './http-api.ts';
 import { LAMBDA_LIMITS } from './limits.ts';
 
 /**
@@ -101,7 +102,7 @@ export class FunctionRuntime {
    * One invocation. `requestId` is Lambda's request id (a UUID, not API Gateway's); `traceId` the X-Ray root
    * the caller passes on (API Gateway's `x-amzn-trace-id`).
    */
-  async invoke(event: unknown, requestId: string = randomUUID(), traceId?: string): Promise<InvokeOutcome> {
+  async invoke(event: unknown, requestId: string = randomUUID(), traceId: string = newTraceId()): Promise<InvokeOutcome> {
     if (this.closed) throw new Error(`Function ${this.options.fn.functionName} is stopped.`);
     const started = performance.now();
     let env: ExecutionEnvironment;
@@ -110,13 +111,13 @@ export class FunctionRuntime {
     } catch (error) {
       // Lambda reports a function that cannot start as a failed invocation with the init error, not as a missing function.
       const init = initError(error);
-      this.options.log(`INIT_REPORT RequestId: ${requestId}\tStatus: error\tError Type: ${init.errorType}\t${init.errorMessage}`);
+      this.options.log(`INIT_REPORT Init Duration: ${(performance.now() - started).toFixed(2)} ms\tPhase: init\tStatus: error\tError Type: ${init.errorType}`);
       return { ok: false, ...init, durationMs: performance.now() - started };
     }
     const timeoutMs = this.options.fn.timeoutSeconds * 1000;
     env.currentRequestId = requestId;
     this.options.log(`START RequestId: ${requestId} Version: $LATEST`);
-    const outcome = await this.run(env, event, requestId, timeoutMs, traceId ?? `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-${randomBytes(12).toString('hex')}`).catch(
+    const outcome = await this.run(env, event, requestId, timeoutMs, traceId).catch(
       (error: Error): InvokeOutcome => ({ ok: false, errorType: 'Runtime.Unknown', errorMessage: error.message, durationMs: 0 }),
     );
     const durationMs = performance.now() - started;
