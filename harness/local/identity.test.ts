@@ -73,6 +73,16 @@ describe('applyAccessPointIdentity', () => {
     }
   });
 
+  it.skipIf(!asRoot)('should not enforce it, and say which folder, when the user could not reach the bundle', () => {
+    const { efsRoot, rootDir } = layout();
+    const closed = mkdtempSync(path.join(os.tmpdir(), 'identity-closed-')); // mode 700, owned by root
+    made.push(closed);
+    mkdirSync(path.join(closed, 'asset'));
+    const lines: string[] = [];
+    expect(applyAccessPointIdentity(efsRoot, rootDir, mount(), (l) => lines.push(l), [path.join(closed, 'asset')])).toBeUndefined();
+    expect(lines).toEqual([expect.stringContaining(`${closed} cannot be entered by that user`)]);
+  });
+
   it('should say once that the identity is not enforced when not running as root, and change nothing', () => {
     vi.spyOn(process, 'getuid').mockReturnValue(1000);
     const { efsRoot, rootDir } = layout();

@@ -33,7 +33,7 @@ export const start: StartTarget = async (ctx) => {
   // What the function sees at its mount path is the access point's root inside the file system.
   const efsDir = path.join(efsRoot, mount.fileSystemLogicalId, mount.rootPath);
   mkdirSync(efsDir, { recursive: true, mode: mount.permissions ? Number.parseInt(mount.permissions, 8) : 0o750 });
-  const runAs = applyAccessPointIdentity(efsRoot, efsDir, mount, (line) => ctx.progress.info(line));
+  const runAs = applyAccessPointIdentity(efsRoot, efsDir, mount, (line) => ctx.progress.info(line), model.functions.map((fn) => fn.assetDir));
 
   const logDir = path.join(ctx.runDir, 'logs');
   mkdirSync(logDir, { recursive: true });
