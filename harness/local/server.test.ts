@@ -136,6 +136,16 @@ describe('control server: the Lambda Invoke API for @aws-sdk/client-lambda', () 
     expect(out.FunctionError).toBeUndefined();
   });
 
+  it("should refuse a payload over Lambda's 6 MB request limit as AWS does, without invoking", async () => {
+    const before = logs.length;
+    const payload = Buffer.from(JSON.stringify({ mode: 'string', pad: 'x'.repeat(6_291_456) }));
+    await expect(client().send(new InvokeCommand({ FunctionName: fn.functionName, Payload: payload }))).rejects.toMatchObject({
+      name: 'RequestEntityTooLargeException',
+      message: 'Request must be smaller than 6291456 bytes for the InvokeFunction operation',
+    });
+    expect(logs.length).toBe(before);
+  });
+
   it('should answer ResourceNotFoundException for an unknown function', async () => {
     await expect(client().send(new InvokeCommand({ FunctionName: 'nope' }))).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
   });
