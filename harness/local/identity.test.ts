@@ -46,18 +46,16 @@ describe('applyAccessPointIdentity', () => {
     expect(lines).toHaveLength(1);
   });
 
-  it.skipIf(!asRoot)('should make a permission mistake fail locally: the function cannot write a root it does not own', async () => {
-    const { efsRoot, rootDir } = layout();
-    // The mistake: the access point creates its root for another owner than the POSIX user it applies.
-    const runAs = applyAccessPointIdentity(efsRoot, rootDir, mount({ ownerUid: 0, ownerGid: 0 }), () => {});
+  /** A function that writes one file and answers "written" or the error code. */
+  const writeAs = async (runAs: { uid: number; gid: number } | undefined, file: string): Promise<unknown> => {
     const assetDir = mkdtempSync(path.join(os.tmpdir(), 'identity-fn-'));
     made.push(assetDir);
+    chmodSync(assetDir, 0o755); // mkdtemp makes it private to root; Lambda's task root is readable by the function
     writeFileSync(
       path.join(assetDir, 'index.mjs'),
       `import { writeFile } from 'node:fs/promises';
        export const handler = async (event) => writeFile(event.file, 'x').then(() => 'written', (e) => e.code);`,
     );
-    chmodSync(assetDir, 0o755); // mkdtemp makes it private to root; Lambda's task root is readable by the function
     const runtime = new FunctionRuntime({
       fn: { logicalId: 'Fn', functionName: 'identity-fn', handler: 'index.handler', runtime: 'nodejs24.x', timeoutSeconds: 5, memoryMb: 128, environment: {}, assetDir },
       environment: {},
@@ -67,10 +65,26 @@ describe('applyAccessPointIdentity', () => {
       ...(runAs ? { runAs } : {}),
     });
     try {
-      expect(await runtime.invoke({ file: path.join(rootDir, 'm.txt') })).toMatchObject({ ok: true, result: 'EACCES' });
+      const outcome = await runtime.invoke({ file });
+      return outcome.ok ? outcome.result : outcome;
     } finally {
       await runtime.close();
     }
+  };
+
+  it.skipIf(!asRoot)("should leave what the function writes owned by the access point's user", async () => {
+    const { efsRoot, rootDir } = layout();
+    const runAs = applyAccessPointIdentity(efsRoot, rootDir, mount(), () => {});
+    expect(await writeAs(runAs, path.join(rootDir, 'm.txt'))).toBe('written');
+    const info = statSync(path.join(rootDir, 'm.txt'));
+    expect([info.uid, info.gid]).toEqual([1001, 1001]);
+  });
+
+  it.skipIf(!asRoot)('should make a permission mistake fail locally: the function cannot write a root it does not own', async () => {
+    const { efsRoot, rootDir } = layout();
+    // The mistake: the access point creates its root for another owner than the POSIX user it applies.
+    const runAs = applyAccessPointIdentity(efsRoot, rootDir, mount({ ownerUid: 0, ownerGid: 0 }), () => {});
+    expect(await writeAs(runAs, path.join(rootDir, 'm.txt'))).toBe('EACCES');
   });
 
   it.skipIf(!asRoot)('should not enforce it, and say which folder, when the user could not reach the bundle', () => {
