@@ -18,8 +18,8 @@ import { LAMBDA_LIMITS } from './limits.ts';
 import type { ChildMessage, LambdaError, ParentMessage } from './runtime.ts';
 
 const [taskRoot = process.cwd(), handlerString = 'index.handler', runAs] = process.argv.slice(2);
-const send = (message: ChildMessage): void => {
-  process.send?.(message);
+const send = (message: ChildMessage, then?: () => void): void => {
+  process.send?.(message, undefined, undefined, then);
 };
 
 // Drop to the access point's user before any user code runs, as Lambda never runs it as root.
@@ -34,6 +34,8 @@ if (runAs) {
 class ImportModuleError extends Error {}
 class HandlerNotFound extends Error {}
 class UserCodeSyntaxError extends Error {}
+class UnhandledPromiseRejection extends Error {}
+UnhandledPromiseRejection.prototype.name = 'Runtime.UnhandledPromiseRejection';
 ImportModuleError.prototype.name = 'Runtime.ImportModuleError';
 HandlerNotFound.prototype.name = 'Runtime.HandlerNotFound';
 UserCodeSyntaxError.prototype.name = 'Runtime.UserCodeSyntaxError';
@@ -47,7 +49,7 @@ function toLambdaError(error: unknown): LambdaError {
 }
 
 /** The error line the runtime writes to the function's log (`structuredConsole.logError`, `toFormatted`). */
-function logError(label: 'Uncaught Exception' | 'Invoke Error', error: LambdaError): void {
+function logError(label: 'Uncaught Exception' | 'Unhandled Promise Rejection' | 'Invoke Error', error: LambdaError): void {
   console.error(`${label} \t${JSON.stringify({ errorType: error.errorType, errorMessage: error.errorMessage, stack: error.trace ?? [] })}`);
 }
 
@@ -102,8 +104,24 @@ function serialize(result: unknown): { ok: true; payload: string } | ({ ok: fals
   return { ok: true, payload };
 }
 
+/** The invocation in flight, which an error escaping the handler fails (`Runtime._setErrorCallbacks`). */
+let current: number | undefined;
+
+/** An error outside the handler's promise ends the invocation and the environment (index.mjs: exit 128 / 129). */
+function failEnvironment(label: 'Uncaught Exception' | 'Unhandled Promise Rejection', error: LambdaError, exitCode: number): void {
+  logError(label, error);
+  if (current === undefined) process.exit(exitCode);
+  send({ type: 'result', id: current, ok: false, fatal: true, ...error }, () => process.exit(exitCode));
+}
+process.on('uncaughtException', (error) => failEnvironment('Uncaught Exception', toLambdaError(error), 129));
+process.on('unhandledRejection', (reason) => {
+  const error = new UnhandledPromiseRejection(String(reason));
+  failEnvironment('Unhandled Promise Rejection', toLambdaError(error), 128);
+});
+
 process.on('message', (message: ParentMessage) => {
   if (message.type !== 'invoke') return;
+  current = message.id;
   void (async () => {
     // Injected faults act before the handler runs, so they never half-do its work.
     if (message.fault === 'crash') process.kill(process.pid, 'SIGKILL');
@@ -123,10 +141,12 @@ process.on('message', (message: ParentMessage) => {
     try {
       const outcome = serialize(await handler(message.event, context));
       if (!outcome.ok) logError('Invoke Error', outcome);
+      current = undefined;
       send({ type: 'result', id: message.id, ...outcome });
     } catch (error) {
       const lambdaError = toLambdaError(error);
       logError('Invoke Error', lambdaError);
+      current = undefined;
       send({ type: 'result', id: message.id, ok: false, ...lambdaError });
     }
   })();

@@ -17,6 +17,7 @@ writeFileSync(
     if (event.op === 'context') { const { getRemainingTimeInMillis, ...rest } = context; return rest; }
     if (event.op === 'big') return 'x'.repeat(event.bytes);
     if (event.op === 'undefined') return undefined;
+    if (event.op === 'stray-rejection') { Promise.reject(new Error('stray')); await new Promise((r) => setTimeout(r, 100)); return 'late'; }
     if (event.op === 'nofile') return (await import('node:child_process')).execSync('ulimit -n').toString().trim();
     if (event.op === 'ids') return { uid: process.getuid(), gid: process.getgid() };
     if (event.op === 'exit') process.exit(3);
@@ -178,6 +179,14 @@ describe('FunctionRuntime', () => {
     expect(trace[0]).toBe('TypeError: bad thing');
     expect(trace[1]).toMatch(/^ {4}at /);
     expect(await rt.invoke({ op: 'throw-string' })).toMatchObject({ errorType: 'string', errorMessage: 'plain string', trace: [] });
+  });
+
+  it('should fail the invocation with Runtime.UnhandledPromiseRejection and replace the environment, as the runtime does', async () => {
+    const rt = make();
+    const first = await rt.invoke({ op: 'pid' });
+    expect(await rt.invoke({ op: 'stray-rejection' })).toMatchObject({ ok: false, errorType: 'Runtime.UnhandledPromiseRejection', errorMessage: 'Error: stray' });
+    const next = await rt.invoke({ op: 'pid' });
+    expect((next as { result: { pid: number } }).result.pid).not.toBe((first as { result: { pid: number } }).result.pid);
   });
 
   it('should post an undefined result as null, as the runtime serializes it', async () => {

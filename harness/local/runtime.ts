@@ -42,7 +42,8 @@ export type ChildMessage =
   | { type: 'ready' }
   | ({ type: 'init-error' } & LambdaError)
   | { type: 'result'; id: number; ok: true; payload: string }
-  | ({ type: 'result'; id: number; ok: false } & LambdaError);
+  /** `fatal`: the environment is ending (an error escaped the handler), so it takes no further invocation. */
+  | ({ type: 'result'; id: number; ok: false; fatal?: true } & LambdaError);
 
 export type InvokeOutcome =
   /** `payload`: the JSON the runtime posted (what the Invoke API returns); `result`: the same, parsed. */
@@ -150,8 +151,8 @@ export class FunctionRuntime {
       const onMessage = (message: ChildMessage): void => {
         if (message.type !== 'result' || message.id !== id) return;
         if (message.ok) return finish({ ok: true, result: JSON.parse(message.payload), payload: message.payload, durationMs: 0 }, false);
-        const { type: _type, id: _id, ok: _ok, ...error } = message;
-        finish({ ...error, ok: false, durationMs: 0 }, false);
+        const { type: _type, id: _id, ok: _ok, fatal, ...error } = message;
+        finish({ ...error, ok: false, durationMs: 0 }, fatal === true);
       };
       const onExit = (code: number | null, signal: NodeJS.Signals | null): void => {
         this.environments.delete(env);
