@@ -55,17 +55,27 @@ describe('toEvent', () => {
       protocol: 'HTTP/1.1',
     },
     { route: route('POST /my/path') },
-    { apiId: 'api-id', accountId: '123456789012', domainName: 'id.execute-api.us-east-1.amazonaws.com', now, requestId: 'id' },
+    { apiId: 'api-id', accountId: '123456789012', domainName: 'id.execute-api.us-east-1.amazonaws.com', now, requestId: 'id', traceId: 'Root=1-5e6a880e-000000000000000000000000' },
   );
 
-  it("should shape the event like AWS's documented 2.0 example", () => {
+  // The documented example lacks the headers the gateway adds; live captures have them (see conformance/).
+  it("should shape the event like AWS's documented 2.0 example, plus the gateway's own headers", () => {
     expect(event).toEqual({
       version: '2.0',
       routeKey: 'POST /my/path',
       rawPath: '/my/path',
       rawQueryString: 'parameter1=value1&parameter1=value2&parameter2=value',
       cookies: ['cookie1', 'cookie2'],
-      headers: { header1: 'value1', header2: 'value1,value2', 'user-agent': 'agent' },
+      headers: {
+        header1: 'value1',
+        header2: 'value1,value2',
+        'user-agent': 'agent',
+        'content-length': '17',
+        'x-amzn-trace-id': 'Root=1-5e6a880e-000000000000000000000000',
+        'x-forwarded-for': '127.0.0.1',
+        'x-forwarded-port': '443',
+        'x-forwarded-proto': 'https',
+      },
       queryStringParameters: { parameter1: 'value1,value2', parameter2: 'value' },
       requestContext: {
         accountId: '123456789012',
@@ -106,6 +116,15 @@ describe('toEvent', () => {
     expect(json).toMatchObject({ isBase64Encoded: false });
   });
 
+  it('should append the client to an x-forwarded-for the client sent, as a proxy does', () => {
+    const forwarded = toEvent(
+      { method: 'GET', url: '/x', rawHeaders: ['X-Forwarded-For', '203.0.113.7'], body: Buffer.alloc(0), sourceIp: '192.0.2.1', protocol: 'HTTP/1.1' },
+      { route: route('GET /x') },
+      { apiId: 'a', accountId: '1', domainName: 'localhost' },
+    );
+    expect(forwarded.headers['x-forwarded-for']).toBe('203.0.113.7, 192.0.2.1');
+  });
+
   it('should format the request time as in the documented example', () => {
     expect(formatRequestTime(new Date(Date.UTC(2020, 2, 2, 9, 3, 8)))).toBe('02/Mar/2020:09:03:08 +0000');
   });
@@ -115,7 +134,7 @@ describe('toHttpResponse', () => {
   const text = (r: ReturnType<typeof toHttpResponse>) => r.body.toString('utf8');
 
   it('should use a result with statusCode as given', () => {
-    const r = toHttpResponse({ statusCode: 201, headers: { 'Content-Type': 'text/plain', 'X-N': 1 }, body: 'made' });
+    const r = toHttpResponse({ statusCode: 201, headers: { 'Content-Type': 'text/plain', 'X-N': '1' }, body: 'made' });
     expect(r.statusCode).toBe(201);
     expect(r.headers).toEqual({ 'content-type': ['text/plain'], 'x-n': ['1'] });
     expect(text(r)).toBe('made');

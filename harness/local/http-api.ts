@@ -1,11 +1,14 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { RouteModel } from '../assembly.ts';
 
 /**
  * The parts of an API Gateway HTTP API (`$default` stage, Lambda proxy integration, payload format 2.0)
- * that the local target plays, as AWS documents them:
+ * that the local target plays, as AWS documents them and as real HTTP APIs were seen to behave:
  * - routes: https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-routes.html
  * - event and response: https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html
+ * - captures of live HTTP APIs (the conformance corpus in ./conformance/ cites each one): where they
+ *   differ from the guide, the newest capture wins.
  * Pure functions: the server in server.ts does the I/O.
  */
 
@@ -23,6 +26,11 @@ export const GATEWAY_RESPONSES = {
 export const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
 /** HTTP APIs give an integration at most 30 s. */
 export const INTEGRATION_TIMEOUT_MS = 30_000;
+/**
+ * Content type API Gateway puts on a structured result that names none. Live capture, 14 Apr 2025:
+ * aws/aws-lambda-dotnet Tools/LambdaTestTool-v2/tests/Amazon.Lambda.TestTool.UnitTests/Snapshots/V2_SetsCorrectStatusCode.json
+ */
+export const DEFAULT_RESULT_CONTENT_TYPE = 'text/plain; charset=utf-8';
 
 export interface RouteMatch {
   readonly route: RouteModel;
@@ -31,10 +39,11 @@ export interface RouteMatch {
 
 /**
  * Picks the route for a request: the most specific path wins (literal segments before `{param}`, before
- * `{proxy+}`), and a route for the exact method wins over `ANY`. Paths match case-sensitively.
+ * `{proxy+}`), a route for the exact method wins over `ANY`, and the `$default` route takes what nothing
+ * else matched. Paths match case-sensitively, segment by segment, after percent-decoding.
  */
 export function matchRoute(routes: readonly RouteModel[], method: string, rawPath: string): RouteMatch | undefined {
-  const segments = splitPath(rawPath);
+  const segments = splitPath(rawPath).map(decodeSegment);
   let best: { match: RouteMatch; score: number[] } | undefined;
   for (const route of routes) {
     if (route.method !== 'ANY' && route.method !== method.toUpperCase()) continue;
@@ -46,7 +55,9 @@ export function matchRoute(routes: readonly RouteModel[], method: string, rawPat
       best = { match: { route, ...(pathParameters ? { pathParameters } : {}) }, score };
     }
   }
-  return best?.match;
+  if (best) return best.match;
+  const fallback = routes.find((r) => r.routeKey === '$default');
+  return fallback ? { route: fallback } : undefined;
 }
 
 function splitPath(p: string): string[] {
@@ -62,7 +73,7 @@ function matchPath(pattern: string[], segments: string[]): { params: Record<stri
     if (greedy) {
       const rest = segments.slice(i);
       if (rest.length === 0 || rest.join('/') === '') return undefined;
-      params[greedy[1]!] = decodeSegment(rest.join('/'));
+      params[greedy[1]!] = rest.join('/');
       score.push(0);
       return { params, score };
     }
@@ -71,7 +82,7 @@ function matchPath(pattern: string[], segments: string[]): { params: Record<stri
     const param = /^\{(.+)\}$/.exec(part);
     if (param) {
       if (segment === '') return undefined;
-      params[param[1]!] = decodeSegment(segment);
+      params[param[1]!] = segment;
       score.push(1);
     } else if (part === segment) {
       score.push(2);
@@ -82,12 +93,19 @@ function matchPath(pattern: string[], segments: string[]): { params: Record<stri
   return segments.length === pattern.length ? { params, score } : undefined;
 }
 
+/** Percent-decoded; a malformed escape is left as sent rather than failing the request. */
 function decodeSegment(segment: string): string {
+  if (!segment.includes('%')) return segment;
   try {
     return decodeURIComponent(segment);
   } catch {
     return segment;
   }
+}
+
+/** The path as HTTP APIs hand it on: each segment percent-decoded (captures V2_SpecialCharactersInPath, V2_UnicodeCharactersInPath). */
+export function decodePath(rawPath: string): string {
+  return rawPath.split('/').map(decodeSegment).join('/');
 }
 
 function compareScores(a: number[], b: number[]): number {
@@ -114,33 +132,52 @@ export interface EventContext {
   readonly accountId: string;
   readonly domainName: string;
   readonly now?: Date;
+  /** @default a new id in API Gateway's format ({@link newRequestId}) */
   readonly requestId?: string;
+  /** `x-amzn-trace-id` the gateway adds. @default a new X-Ray root ({@link newTraceId}) */
+  readonly traceId?: string;
+  /** Port and scheme the client reached the API on (`x-forwarded-port`, `x-forwarded-proto`). @default 443, https */
+  readonly port?: number;
+  readonly scheme?: 'http' | 'https';
 }
 
-/** Builds the payload format 2.0 event for a matched request. */
-export function toEvent(request: IncomingRequest, match: RouteMatch, context: EventContext): Record<string, unknown> {
-  const [rawPath = '/', rawQueryString = ''] = splitOnce(request.url, '?');
+/**
+ * Builds the payload format 2.0 event for a matched request, as live HTTP APIs send it (conformance corpus):
+ * lower-case header names, repeated headers joined with commas, `cookie` headers moved to `cookies`, the
+ * gateway's own `content-length`, `x-amzn-trace-id` and `x-forwarded-*` headers added, `rawPath` and
+ * `requestContext.http.path` percent-decoded while `rawQueryString` stays as sent, optional parts absent.
+ */
+export function toEvent(request: IncomingRequest, match: RouteMatch, context: EventContext): APIGatewayProxyEventV2 {
+  const [rawTarget = '/', rawQueryString = ''] = splitOnce(request.url, '?');
+  const path = decodePath(rawTarget);
   const headers: Record<string, string> = {};
   const cookies: string[] = [];
   for (let i = 0; i < request.rawHeaders.length; i += 2) {
     const name = request.rawHeaders[i]!.toLowerCase();
     const value = request.rawHeaders[i + 1] ?? '';
+    // Hop-by-hop headers stay with the connection (RFC 9110 §7.6.1): the HTTPie capture has no `connection`.
+    if (HOP_BY_HOP.has(name)) continue;
     // Cookie headers go to `cookies`, one entry per cookie; other duplicates are joined with commas.
     if (name === 'cookie') cookies.push(...value.split(';').map((c) => c.trim()).filter(Boolean));
     else headers[name] = name in headers ? `${headers[name]},${value}` : value;
   }
+  // What the gateway itself adds (every capture has them; a curl GET without a body still shows content-length 0).
+  headers['content-length'] = String(request.body.length);
+  headers['x-amzn-trace-id'] = context.traceId ?? newTraceId(context.now);
+  headers['x-forwarded-for'] = headers['x-forwarded-for'] ? `${headers['x-forwarded-for']}, ${request.sourceIp}` : request.sourceIp;
+  headers['x-forwarded-port'] = String(context.port ?? 443);
+  headers['x-forwarded-proto'] = context.scheme ?? 'https';
   const query: Record<string, string> = {};
   for (const [key, value] of new URLSearchParams(rawQueryString)) {
     query[key] = key in query ? `${query[key]},${value}` : value;
   }
   const now = context.now ?? new Date();
-  const requestId = context.requestId ?? randomUUID();
   const hasBody = request.body.length > 0;
   const textual = isTextual(headers['content-type']);
   return {
     version: '2.0',
     routeKey: match.route.routeKey,
-    rawPath,
+    rawPath: path,
     rawQueryString,
     ...(cookies.length > 0 ? { cookies } : {}),
     headers,
@@ -149,15 +186,15 @@ export function toEvent(request: IncomingRequest, match: RouteMatch, context: Ev
       accountId: context.accountId,
       apiId: context.apiId,
       domainName: context.domainName,
-      domainPrefix: context.domainName.split('.')[0],
+      domainPrefix: context.domainName.split('.')[0]!,
       http: {
         method: request.method.toUpperCase(),
-        path: rawPath,
+        path,
         protocol: request.protocol,
         sourceIp: request.sourceIp,
         userAgent: headers['user-agent'] ?? '',
       },
-      requestId,
+      requestId: context.requestId ?? newRequestId(),
       routeKey: match.route.routeKey,
       stage: '$default',
       time: formatRequestTime(now),
@@ -167,6 +204,22 @@ export function toEvent(request: IncomingRequest, match: RouteMatch, context: Ev
     ...(hasBody ? { body: textual ? request.body.toString('utf8') : request.body.toString('base64') } : {}),
     isBase64Encoded: hasBody && !textual,
   };
+}
+
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'transfer-encoding', 'upgrade']);
+
+/**
+ * An id in the shape HTTP APIs give `apigw-requestid` and `requestContext.requestId`: 16 characters of
+ * URL-safe base64, e.g. `JCJp2jd_vHcEPSQ=` (Snapshots/*.json of aws/aws-lambda-dotnet, 2025), `LV7fzho-PHcEJPw=`
+ * (aws/aws-lambda-go events/testdata/apigw-v2-request-no-authorizer.json). Not a UUID: that is Lambda's request id.
+ */
+export function newRequestId(): string {
+  return `${randomBytes(11).toString('base64url')}=`;
+}
+
+/** An X-Ray root id as the gateway adds it: `Root=1-<epoch seconds, 8 hex>-<24 hex>`. */
+export function newTraceId(now: Date = new Date()): string {
+  return `Root=1-${Math.floor(now.getTime() / 1000).toString(16).padStart(8, '0')}-${randomBytes(12).toString('hex')}`;
 }
 
 /** Bodies of these types reach the function as text; anything else arrives base64-encoded. */
@@ -201,31 +254,39 @@ export interface HttpResponse {
 }
 
 /**
- * Turns the function's result into the client's response by the 2.0 rules: an object with `statusCode` is
- * used as given (headers, `cookies` → one `set-cookie` each, `isBase64Encoded`); any other valid JSON
- * result is a 200 `application/json` response whose body is the result (a string as-is, anything else
- * as JSON). A result API Gateway can't read is a 500.
+ * Turns the function's result (the JSON the runtime posted, parsed) into the client's response by the 2.0
+ * rules. An object with `statusCode` is a structured response: headers as given (plus
+ * `text/plain; charset=utf-8` when it names no content type), `cookies` → one `set-cookie` each, the body
+ * base64-decoded when `isBase64Encoded`. Any other result is a 200 `application/json` response whose body is
+ * the result: a string as-is, anything else as JSON. A structured response API Gateway can't read (a status
+ * code that is not an integer from 100 to 599, fields of the wrong type) is its 500.
  */
 export function toHttpResponse(result: unknown): HttpResponse {
-  if (isObject(result) && 'statusCode' in result) {
-    const statusCode = Number(result.statusCode);
-    if (!Number.isInteger(statusCode) || statusCode < 100 || statusCode > 599) return gatewayResponse(GATEWAY_RESPONSES.functionError);
-    const headers: Record<string, string[]> = {};
-    if (isObject(result.headers)) {
-      for (const [name, value] of Object.entries(result.headers)) {
-        if (value !== undefined && value !== null) headers[name.toLowerCase()] = [String(value)];
-      }
-    }
-    if (Array.isArray(result.cookies) && result.cookies.length > 0) {
-      headers['set-cookie'] = result.cookies.map(String);
-    }
-    const rawBody = result.body === undefined || result.body === null ? '' : String(result.body);
-    const body = result.isBase64Encoded === true ? Buffer.from(rawBody, 'base64') : Buffer.from(rawBody, 'utf8');
-    return { statusCode, headers, body };
+  if (!isObject(result) || !('statusCode' in result)) {
+    const body = typeof result === 'string' ? result : JSON.stringify(result ?? null);
+    return { statusCode: 200, headers: { 'content-type': ['application/json'] }, body: Buffer.from(body, 'utf8') };
   }
-  if (result === undefined) return { statusCode: 200, headers: { 'content-type': ['application/json'] }, body: Buffer.from('null') };
-  const body = typeof result === 'string' ? result : JSON.stringify(result);
-  return { statusCode: 200, headers: { 'content-type': ['application/json'] }, body: Buffer.from(body, 'utf8') };
+  const { statusCode, headers: rawHeaders, cookies, body: rawBody, isBase64Encoded } = result;
+  // Field types as AWS's own emulator reads them (aws/aws-lambda-dotnet LambdaTestTool-v2
+  // InvokeResponseExtensions.ToHttpApiV2Response: a result that does not deserialize is a 500).
+  const wellFormed =
+    typeof statusCode === 'number' &&
+    Number.isInteger(statusCode) &&
+    statusCode >= 100 &&
+    statusCode <= 599 &&
+    (rawHeaders === undefined || rawHeaders === null || (isObject(rawHeaders) && Object.values(rawHeaders).every(isOptionalString))) &&
+    (cookies === undefined || cookies === null || (Array.isArray(cookies) && cookies.every((c) => typeof c === 'string'))) &&
+    isOptionalString(rawBody) &&
+    (isBase64Encoded === undefined || isBase64Encoded === null || typeof isBase64Encoded === 'boolean');
+  if (!wellFormed) return gatewayResponse(GATEWAY_RESPONSES.functionError);
+  const headers: Record<string, string[]> = {};
+  for (const [name, value] of Object.entries((rawHeaders ?? {}) as Record<string, string | null | undefined>)) {
+    if (typeof value === 'string') headers[name.toLowerCase()] = [value];
+  }
+  headers['content-type'] ??= [DEFAULT_RESULT_CONTENT_TYPE];
+  if (Array.isArray(cookies) && cookies.length > 0) headers['set-cookie'] = [...(headers['set-cookie'] ?? []), ...(cookies as string[])];
+  const text = typeof rawBody === 'string' ? rawBody : '';
+  return { statusCode, headers, body: Buffer.from(text, isBase64Encoded === true ? 'base64' : 'utf8') };
 }
 
 export function gatewayResponse(response: { statusCode: number; body: string }): HttpResponse {
@@ -238,4 +299,8 @@ export function gatewayResponse(response: { statusCode: number; body: string }):
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isOptionalString(value: unknown): boolean {
+  return value === undefined || value === null || typeof value === 'string';
 }

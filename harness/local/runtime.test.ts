@@ -1,9 +1,9 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { FunctionModel } from '../assembly.ts';
-import { FunctionRuntime, splitHandler } from './runtime.ts';
+import { FunctionRuntime } from './runtime.ts';
 
 // A stand-in bundle: the runtime must treat it exactly as it treats the CDK asset.
 const assetDir = mkdtempSync(path.join(os.tmpdir(), 'runtime-test-'));
@@ -13,6 +13,13 @@ writeFileSync(
     if (event.op === 'env') return { env: process.env, remaining: context.getRemainingTimeInMillis(), requestId: context.awsRequestId };
     if (event.op === 'sleep') { await new Promise((r) => setTimeout(r, event.ms)); return { slept: event.ms, pid: process.pid }; }
     if (event.op === 'throw') throw new TypeError('bad thing');
+    if (event.op === 'throw-string') throw 'plain string';
+    if (event.op === 'context') { const { getRemainingTimeInMillis, ...rest } = context; return rest; }
+    if (event.op === 'big') return 'x'.repeat(event.bytes);
+    if (event.op === 'undefined') return undefined;
+    if (event.op === 'stray-rejection') { Promise.reject(new Error('stray')); await new Promise((r) => setTimeout(r, 100)); return 'late'; }
+    if (event.op === 'nofile') return (await import('node:child_process')).execSync('ulimit -n').toString().trim();
+    if (event.op === 'ids') return { uid: process.getuid(), gid: process.getgid() };
     if (event.op === 'exit') process.exit(3);
     console.log('hello from', event.op);
     return { pid: process.pid };
@@ -95,6 +102,7 @@ describe('FunctionRuntime', () => {
 
   it("should kill an invocation that runs past the function's timeout", async () => {
     const rt = make({ fn: fn({ timeoutSeconds: 1 }) });
+    await rt.invoke({ op: 'pid' }); // warm: the clock below measures the invocation, not a process start on a busy machine
     const started = Date.now();
     const outcome = await rt.invoke({ op: 'sleep', ms: 5_000 });
     expect(outcome).toMatchObject({ ok: false, errorType: 'Sandbox.Timedout', errorMessage: 'Task timed out after 1.00 seconds' });
@@ -117,20 +125,93 @@ describe('FunctionRuntime', () => {
     expect(lines.at(-1)).toMatch(/^REPORT RequestId: req-42\tDuration: [\d.]+ ms\tMemory Size: 128 MB$/);
   });
 
-  it('should fail the invocation clearly when the handler file is missing', async () => {
+  it('should report a missing handler module as Runtime.ImportModuleError, as the Node.js runtime does', async () => {
     const outcome = await make({ fn: fn({ handler: 'missing.handler' }) }).invoke({});
-    expect(outcome).toMatchObject({ ok: false, errorType: 'Runtime.InitError', errorMessage: expect.stringContaining('no missing.mjs/.js/.cjs in') });
+    expect(outcome).toMatchObject({ ok: false, errorType: 'Runtime.ImportModuleError', errorMessage: expect.stringMatching(/^Error: Cannot find module 'missing'/) });
+    expect(lines.some((l) => l.startsWith('INIT_REPORT') && l.includes('Error Type: Runtime.ImportModuleError'))).toBe(true);
+    // The log line CloudWatch shows for it: `ERROR\tUncaught Exception \t{"errorType":…,"errorMessage":…,"stack":[…]}`.
+    expect(lines.some((l) => /\tinit\tERROR\tUncaught Exception \t\{"errorType":"Runtime\.ImportModuleError"/.test(l))).toBe(true);
   });
 
-  it('should fail the invocation clearly when the handler module does not export the handler', async () => {
+  it('should report an export that does not exist as Runtime.HandlerNotFound with the runtime\'s message', async () => {
     const outcome = await make({ fn: fn({ handler: 'index.nothing' }) }).invoke({});
-    expect(outcome).toMatchObject({ ok: false, errorType: 'Runtime.InitError', errorMessage: expect.stringContaining('does not export a function named "nothing"') });
+    expect(outcome).toMatchObject({ ok: false, errorType: 'Runtime.HandlerNotFound', errorMessage: 'index.nothing is undefined or not exported' });
   });
-});
 
-describe('splitHandler', () => {
-  it('should split module and export at the last dot', () => {
-    expect(splitHandler('index.handler')).toEqual(['index', 'handler']);
-    expect(splitHandler('src/app.main')).toEqual(['src/app', 'main']);
+  // aws-lambda-nodejs-runtime-interface-client src/InvokeContext.js and the developer guide's variable table.
+  it('should give the context object and the environment variables Lambda defines', async () => {
+    const rt = make();
+    const env = ((await rt.invoke({ op: 'env' })) as { result: { env: Record<string, string> } }).result.env;
+    expect(env).toMatchObject({
+      _HANDLER: 'index.handler',
+      AWS_REGION: 'us-east-1',
+      AWS_DEFAULT_REGION: 'us-east-1',
+      AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x',
+      AWS_LAMBDA_FUNCTION_NAME: 'test-fn',
+      AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '128',
+      AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
+      AWS_LAMBDA_LOG_GROUP_NAME: '/aws/lambda/test-fn',
+      LAMBDA_TASK_ROOT: assetDir,
+      TZ: ':UTC',
+      LANG: 'en_US.UTF-8',
+    });
+    expect(env.AWS_LAMBDA_LOG_STREAM_NAME).toMatch(/^\d{4}\/\d{2}\/\d{2}\/\[\$LATEST\][0-9a-f]{32}$/);
+    expect(env._X_AMZN_TRACE_ID).toMatch(/^Root=1-[0-9a-f]{8}-[0-9a-f]{24}$/);
+    const context = ((await rt.invoke({ op: 'context' }, 'req-ctx')) as { result: Record<string, unknown> }).result;
+    expect(context).toEqual({
+      callbackWaitsForEmptyEventLoop: true,
+      functionVersion: '$LATEST',
+      functionName: 'test-fn',
+      memoryLimitInMB: '128',
+      logGroupName: '/aws/lambda/test-fn',
+      logStreamName: env.AWS_LAMBDA_LOG_STREAM_NAME,
+      invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:test-fn',
+      awsRequestId: 'req-ctx',
+    });
+  });
+
+  it('should report errors in the runtime\'s shape: name, message and stack lines; anything else thrown by its type', async () => {
+    const rt = make();
+    const error = await rt.invoke({ op: 'throw' });
+    expect(error).toMatchObject({ errorType: 'TypeError', errorMessage: 'bad thing' });
+    const trace = (error as { trace?: readonly string[] }).trace ?? [];
+    expect(trace[0]).toBe('TypeError: bad thing');
+    expect(trace[1]).toMatch(/^ {4}at /);
+    expect(await rt.invoke({ op: 'throw-string' })).toMatchObject({ errorType: 'string', errorMessage: 'plain string', trace: [] });
+  });
+
+  it('should fail the invocation with Runtime.UnhandledPromiseRejection and replace the environment, as the runtime does', async () => {
+    const rt = make();
+    const first = await rt.invoke({ op: 'pid' });
+    expect(await rt.invoke({ op: 'stray-rejection' })).toMatchObject({ ok: false, errorType: 'Runtime.UnhandledPromiseRejection', errorMessage: 'Error: stray' });
+    const next = await rt.invoke({ op: 'pid' });
+    expect((next as { result: { pid: number } }).result.pid).not.toBe((first as { result: { pid: number } }).result.pid);
+  });
+
+  it('should post an undefined result as null, as the runtime serializes it', async () => {
+    expect(await make().invoke({ op: 'undefined' })).toMatchObject({ ok: true, result: null, payload: 'null' });
+  });
+
+  it("should refuse a response over Lambda's 6 MB limit with Function.ResponseSizeTooLarge", async () => {
+    const rt = make({ fn: fn({ memoryMb: 256 }) });
+    // The payload is the JSON string: two quotes plus the characters.
+    expect(await rt.invoke({ op: 'big', bytes: 6_291_556 - 2 })).toMatchObject({ ok: true });
+    expect(await rt.invoke({ op: 'big', bytes: 6_291_556 - 1 })).toEqual({
+      ok: false,
+      errorType: 'Function.ResponseSizeTooLarge',
+      errorMessage: 'Response payload size exceeded maximum allowed payload size (6291556 bytes).',
+      durationMs: expect.any(Number),
+    });
+  });
+
+  it("should run each environment with Lambda's 1,024 open files", async () => {
+    expect(await make().invoke({ op: 'nofile' })).toMatchObject({ ok: true, result: '1024' });
+  });
+
+  it.skipIf(process.getuid?.() !== 0)("should run as the access point's POSIX user when the harness runs as root", async () => {
+    chmodSync(assetDir, 0o755); // mkdtemp makes it private to root; Lambda's task root is readable by the function
+    runtime = new FunctionRuntime({ fn: fn(), environment: {}, region: 'us-east-1', accountId: '000000000000', log: (l) => lines.push(l), runAs: { uid: 1001, gid: 1001 } });
+    expect(await runtime.invoke({ op: 'ids' })).toMatchObject({ ok: true, result: { uid: 1001, gid: 1001 } });
   });
 });

@@ -1,16 +1,19 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { randomBytes, randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { FunctionModel } from '../assembly.ts';
+import { newTraceId } from './http-api.ts';
+import { LAMBDA_LIMITS } from './limits.ts';
 
 /**
  * Runs one function of the template locally the way Lambda does: each execution environment is a separate
  * Node process that handles one invocation at a time; more arrive → more environments (up to a limit), idle
- * ones are reused warm. The function's timeout is enforced by killing its process.
+ * ones are reused warm. The function's timeout is enforced by killing its process, and each environment gets
+ * Lambda's limits that matter ({@link LAMBDA_LIMITS}).
  */
+
 
 export type InvokeFault = 'crash' | 'hang';
 
@@ -22,18 +25,30 @@ export type ParentMessage = {
   readonly event: unknown;
   readonly deadline: number;
   readonly functionArn: string;
+  /** `_X_AMZN_TRACE_ID` for this invocation. */
+  readonly traceId: string;
   readonly fault?: InvokeFault;
 };
 
-type ChildMessage =
+/** An error as the runtime reports it (aws-lambda-nodejs-runtime-interface-client src/Errors.js, `toRapidResponse`). */
+export interface LambdaError {
+  readonly errorType: string;
+  readonly errorMessage: string;
+  readonly trace?: readonly string[];
+}
+
+/** Messages from an environment to the parent. */
+export type ChildMessage =
   | { type: 'ready' }
-  | { type: 'init-error'; errorType: string; errorMessage: string; stackTrace: string[] }
-  | { type: 'result'; id: number; ok: true; result: unknown }
-  | { type: 'result'; id: number; ok: false; errorType: string; errorMessage: string; stackTrace: string[] };
+  | ({ type: 'init-error' } & LambdaError)
+  | { type: 'result'; id: number; ok: true; payload: string }
+  /** `fatal`: the environment is ending (an error escaped the handler), so it takes no further invocation. */
+  | ({ type: 'result'; id: number; ok: false; fatal?: true } & LambdaError);
 
 export type InvokeOutcome =
-  | { readonly ok: true; readonly result: unknown; readonly durationMs: number }
-  | { readonly ok: false; readonly errorType: string; readonly errorMessage: string; readonly durationMs: number };
+  /** `payload`: the JSON the runtime posted (what the Invoke API returns); `result`: the same, parsed. */
+  | { readonly ok: true; readonly result: unknown; readonly payload: string; readonly durationMs: number }
+  | ({ readonly ok: false; readonly durationMs: number } & LambdaError);
 
 export interface FunctionRuntimeOptions {
   readonly fn: FunctionModel;
@@ -43,6 +58,11 @@ export interface FunctionRuntimeOptions {
   readonly accountId: string;
   /** Most environments at once; further invocations wait for a free one. @default 10 */
   readonly maxEnvironments?: number;
+  /**
+   * POSIX user the environments run as (the access point's, as Lambda applies it to EFS access). Only
+   * honoured when the harness runs as root. @default the harness's own user
+   */
+  readonly runAs?: { readonly uid: number; readonly gid: number };
   /** Receives every log line, formatted as Lambda writes them to CloudWatch Logs. */
   readonly log: (line: string) => void;
   /** Extra Node flags for each environment, e.g. `--inspect=127.0.0.1:9229` while debugging. @default none */
@@ -83,21 +103,26 @@ export class FunctionRuntime {
     return this.environments.size;
   }
 
-  async invoke(event: unknown, requestId: string = randomUUID()): Promise<InvokeOutcome> {
+  /**
+   * One invocation. `requestId` is Lambda's request id (a UUID, not API Gateway's); `traceId` the X-Ray root
+   * the caller passes on (API Gateway's `x-amzn-trace-id`).
+   */
+  async invoke(event: unknown, requestId: string = randomUUID(), traceId: string = newTraceId()): Promise<InvokeOutcome> {
     if (this.closed) throw new Error(`Function ${this.options.fn.functionName} is stopped.`);
     const started = performance.now();
     let env: ExecutionEnvironment;
     try {
       env = await this.acquire();
     } catch (error) {
-      // Lambda reports a function that cannot start as a failed invocation, not as a missing function.
-      this.options.log(`INIT_REPORT RequestId: ${requestId}\tStatus: error\t${(error as Error).message}`);
-      return { ok: false, errorType: 'Runtime.InitError', errorMessage: (error as Error).message, durationMs: performance.now() - started };
+      // Lambda reports a function that cannot start as a failed invocation with the init error, not as a missing function.
+      const init = initError(error);
+      this.options.log(`INIT_REPORT Init Duration: ${(performance.now() - started).toFixed(2)} ms\tPhase: init\tStatus: error\tError Type: ${init.errorType}`);
+      return { ok: false, ...init, durationMs: performance.now() - started };
     }
     const timeoutMs = this.options.fn.timeoutSeconds * 1000;
     env.currentRequestId = requestId;
     this.options.log(`START RequestId: ${requestId} Version: $LATEST`);
-    const outcome = await this.run(env, event, requestId, timeoutMs).catch(
+    const outcome = await this.run(env, event, requestId, timeoutMs, traceId).catch(
       (error: Error): InvokeOutcome => ({ ok: false, errorType: 'Runtime.Unknown', errorMessage: error.message, durationMs: 0 }),
     );
     const durationMs = performance.now() - started;
@@ -146,7 +171,7 @@ export class FunctionRuntime {
     for (const wake of this.waiting.splice(0)) wake();
   }
 
-  private run(env: ExecutionEnvironment, event: unknown, requestId: string, timeoutMs: number): Promise<InvokeOutcome> {
+  private run(env: ExecutionEnvironment, event: unknown, requestId: string, timeoutMs: number, traceId: string): Promise<InvokeOutcome> {
     return new Promise<InvokeOutcome>((resolve) => {
       const id = this.nextId++;
       const finish = (outcome: InvokeOutcome, kill: boolean): void => {
@@ -158,12 +183,9 @@ export class FunctionRuntime {
       };
       const onMessage = (message: ChildMessage): void => {
         if (message.type !== 'result' || message.id !== id) return;
-        finish(
-          message.ok
-            ? { ok: true, result: message.result, durationMs: 0 }
-            : { ok: false, errorType: message.errorType, errorMessage: message.errorMessage, durationMs: 0 },
-          false,
-        );
+        if (message.ok) return finish({ ok: true, result: JSON.parse(message.payload), payload: message.payload, durationMs: 0 }, false);
+        const { type: _type, id: _id, ok: _ok, fatal, ...error } = message;
+        finish({ ...error, ok: false, durationMs: 0 }, fatal === true);
       };
       const onExit = (code: number | null, signal: NodeJS.Signals | null): void => {
         this.environments.delete(env);
@@ -193,6 +215,7 @@ export class FunctionRuntime {
         event,
         deadline: Date.now() + timeoutMs,
         functionArn: this.functionArn,
+        traceId,
         ...(this.fault ? { fault: this.fault } : {}),
       };
       env.child.send(message);
@@ -230,29 +253,38 @@ export class FunctionRuntime {
   }
 
   private spawn(): ExecutionEnvironment {
-    const { fn } = this.options;
-    const [moduleName = 'index', exportName = 'handler'] = splitHandler(fn.handler);
-    const handlerFile = ['.mjs', '.js', '.cjs'].map((ext) => path.join(fn.assetDir, moduleName + ext)).find(existsSync);
-    if (!handlerFile) throw new Error(`Handler "${fn.handler}" of ${fn.functionName}: no ${moduleName}.mjs/.js/.cjs in ${fn.assetDir}.`);
-    // The function sees only its own environment and Lambda's reserved variables, never the harness's
-    // (which may hold credentials or tokens).
+    const { fn, runAs } = this.options;
+    // The function sees only its own environment and the variables Lambda defines
+    // (https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime),
+    // never the harness's (which may hold credentials or tokens).
     const env: Record<string, string> = {
       PATH: process.env.PATH ?? '/usr/bin:/bin',
-      TZ: 'UTC',
       LANG: 'en_US.UTF-8',
+      TZ: ':UTC',
+      _HANDLER: fn.handler,
       AWS_REGION: this.options.region,
       AWS_DEFAULT_REGION: this.options.region,
+      AWS_EXECUTION_ENV: `AWS_Lambda_${fn.runtime}`,
       AWS_LAMBDA_FUNCTION_NAME: fn.functionName,
       AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
       AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memoryMb),
+      AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
       AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${fn.functionName}`,
-      AWS_EXECUTION_ENV: `AWS_Lambda_${fn.runtime}`,
+      AWS_LAMBDA_LOG_STREAM_NAME: newLogStreamName(),
       LAMBDA_TASK_ROOT: fn.assetDir,
       ...this.options.environment,
-      HARNESS_HANDLER_FILE: handlerFile,
-      HARNESS_HANDLER_EXPORT: exportName,
     };
-    const child = spawn(process.execPath, [`--max-old-space-size=${fn.memoryMb}`, ...(this.options.execArgv ?? []), BOOTSTRAP], {
+    // Lambda's limits: 1,024 open files (set by the shell, which then becomes Node) and the memory size as the heap.
+    const node = [
+      process.execPath,
+      `--max-old-space-size=${fn.memoryMb}`,
+      ...(this.options.execArgv ?? []),
+      BOOTSTRAP,
+      fn.assetDir,
+      fn.handler,
+      ...(runAs ? [`${runAs.uid}:${runAs.gid}`] : []),
+    ];
+    const child = spawn('/bin/sh', ['-c', `ulimit -n ${LAMBDA_LIMITS.openFiles} 2>/dev/null; exec "$0" "$@"`, ...node], {
       cwd: fn.assetDir,
       env,
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
@@ -263,10 +295,15 @@ export class FunctionRuntime {
       ready: new Promise<void>((resolve, reject) => {
         const onMessage = (message: ChildMessage): void => {
           if (message.type === 'ready') resolve();
-          if (message.type === 'init-error') reject(new Error(`${fn.functionName} failed to initialise: ${message.errorMessage}`));
+          if (message.type === 'init-error') {
+            const { type: _type, ...error } = message;
+            reject(new InitError(error));
+          }
         };
         child.on('message', onMessage);
-        child.once('exit', (code) => reject(new Error(`${fn.functionName} exited during init with code ${code}`)));
+        child.once('exit', (code) =>
+          reject(new InitError({ errorType: 'Runtime.ExitError', errorMessage: `Runtime exited during init with error: exit status ${code}` })),
+        );
       }),
     };
     environment.ready.catch(() => this.environments.delete(environment));
@@ -290,8 +327,20 @@ export class FunctionRuntime {
   }
 }
 
-/** `index.handler` → [`index`, `handler`]; the module part may contain folders (`src/index.handler`). */
-export function splitHandler(handler: string): [string, string] {
-  const dot = handler.lastIndexOf('.');
-  return dot === -1 ? [handler, 'handler'] : [handler.slice(0, dot), handler.slice(dot + 1)];
+/** An environment that failed its init phase, with the error the runtime reported. */
+class InitError extends Error {
+  readonly lambdaError: LambdaError;
+  constructor(error: LambdaError) {
+    super(error.errorMessage);
+    this.lambdaError = error;
+  }
+}
+
+function initError(error: unknown): LambdaError {
+  return error instanceof InitError ? error.lambdaError : { errorType: 'Runtime.Unknown', errorMessage: (error as Error).message };
+}
+
+/** `2026/11/27/[$LATEST]<32 hex>`, the shape of Lambda's log stream names. */
+function newLogStreamName(now: Date = new Date()): string {
+  return `${now.toISOString().slice(0, 10).replaceAll('-', '/')}/[$LATEST]${randomBytes(16).toString('hex')}`;
 }

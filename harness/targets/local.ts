@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { FunctionModel, PatternModel } from '../assembly.ts';
 import { synthSettings } from '../assembly-cache.ts';
 import type { FaultName } from '../environment.ts';
+import { applyAccessPointIdentity } from '../local/identity.ts';
 import { FunctionRuntime } from '../local/runtime.ts';
 import { type FaultControl, startApiServer, startControlServer } from '../local/server.ts';
 import { PROJECT_ROOT } from '../run.ts';
@@ -39,6 +40,7 @@ export const start: StartTarget = async (ctx) => {
   // What the function sees at its mount path is the access point's root inside the file system.
   const efsDir = path.join(efsRoot, mount.fileSystemLogicalId, mount.rootPath);
   mkdirSync(efsDir, { recursive: true, mode: mount.permissions ? Number.parseInt(mount.permissions, 8) : 0o750 });
+  const runAs = applyAccessPointIdentity(efsRoot, efsDir, mount, (line) => ctx.progress.info(line), model.functions.map((fn) => fn.assetDir));
 
   const logDir = path.join(ctx.runDir, 'logs');
   mkdirSync(logDir, { recursive: true });
@@ -58,6 +60,7 @@ export const start: StartTarget = async (ctx) => {
       environment: localEnvironment(fn, efsRoot),
       region: REGION,
       accountId: ACCOUNT_ID,
+      ...(runAs && fn.mount ? { runAs } : {}),
       log: (line) => {
         lines.push(line);
         if (lines.length > LOG_LINES_KEPT) lines.splice(0, lines.length - LOG_LINES_KEPT);

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import path from 'node:path';
 import { type BuildContext, context, stop } from 'esbuild';
 import type { FunctionModel } from '../assembly.ts';
-import { splitHandler } from '../local/runtime.ts';
+import { splitHandlerString } from '../local/handler-string.ts';
 
 /**
  * Rebuilds a function's bundle on each handler edit with one esbuild context per function (incremental: only
@@ -25,7 +25,7 @@ export interface HandlerBuild {
  * no other module imports. Read from the bundle rather than repeated from infra/.
  */
 export function bundleEntry(fn: FunctionModel): string {
-  const [moduleName] = splitHandler(fn.handler);
+  const { moduleName } = splitHandlerString(fn.handler);
   const mapFile = ['.mjs', '.js', '.cjs'].map((ext) => path.join(fn.assetDir, `${moduleName}${ext}.map`)).find(existsSync);
   if (!mapFile) throw new Error(`${fn.functionName}: no source map next to its bundle in ${fn.assetDir}; watch mode needs one (bundling.sourceMap: true in infra).`);
   const map = JSON.parse(readFileSync(mapFile, 'utf8')) as { sources: string[]; sourcesContent?: (string | null)[] };
@@ -56,7 +56,7 @@ export function esbuildTarget(runtime: string): string {
 
 export async function createHandlerBuild(fn: FunctionModel, outdir: string): Promise<HandlerBuild> {
   const entry = bundleEntry(fn);
-  const [moduleName] = splitHandler(fn.handler);
+  const { moduleName } = splitHandlerString(fn.handler);
   // The esbuild flags NodejsFunction passes for this stack's bundling options (format ESM, source map, no
   // minify) and defaults (platform node, main fields module,main for ESM, the AWS SDK v3 left external on
   // Node 18+): aws-cdk-lib 2.276.0 aws-lambda-nodejs/lib/bundling.js.
