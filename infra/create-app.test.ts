@@ -46,7 +46,7 @@ describe('createApp', () => {
 
   it('rejects a stack name one character longer, naming the stack and the longest name allowed', () => {
     const tooLong = `${STACK_NAME}y`;
-    expect(() => createApp({ stackName: tooLong })).toThrow(
+    expect(() => createApp({ outdir: mkdtempSync(path.join(outdir, 'too-long-')), stackName: tooLong })).toThrow(
       `Function name "${tooLong}-myHelloVPCLambda" has 65 characters, Lambda allows 64: stack name "${tooLong}" is too long, use at most 47 characters.`,
     );
   });
@@ -100,6 +100,6 @@ describe('createApp', () => {
     [{ throttle: { rateLimit: 0, burstLimit: 10 } }, 'throttle.rateLimit 0 must be a positive number of requests per second.'],
     [{ throttle: { rateLimit: 5, burstLimit: 1.5 } }, 'throttle.burstLimit 1.5 must be a positive whole number of requests.'],
   ])('rejects %j before synthesis', (options, message) => {
-    expect(() => createApp(options)).toThrow(message);
+    expect(() => createApp({ outdir: mkdtempSync(path.join(outdir, 'invalid-')), ...options })).toThrow(message);
   });
 });

@@ -1,10 +1,10 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { createApp } from './create-app.ts';
-import { accessPointArn, efsClientDecision, onlyResource, type PolicyStatement, resources, securityGroupId } from './test-support.ts';
+import { accessPointArn, efsClientDecision, onlyResource, type PolicyStatement, resources, scratchOutdir, securityGroupId } from './test-support.ts';
 
 // One synthesis for the whole file: it bundles both handlers with esbuild.
-const { stack } = createApp({ inspector: true });
+const { stack } = createApp({ outdir: scratchOutdir(), inspector: true });
 const template = Template.fromStack(stack);
 
 const functions = resources(template, 'AWS::Lambda::Function');

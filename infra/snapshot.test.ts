@@ -1,9 +1,10 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { createApp } from './create-app.ts';
+import { scratchOutdir } from './test-support.ts';
 
 // One synthesis for the whole file: it bundles the handler with esbuild.
-const { stack } = createApp();
+const { stack } = createApp({ outdir: scratchOutdir() });
 const template = JSON.stringify(Template.fromStack(stack).toJSON(), null, 2);
 
 /**

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
@@ -8,10 +8,11 @@ import { describe, expect, it } from 'vitest';
 import { createApp } from './create-app.ts';
 import { DEFAULT_THROTTLE } from './stack.ts';
 import { CONCURRENT_WRITERS } from '../harness/aws/concurrency.ts';
-import { accessPointArn, expectMountTargetsOnlyOn, onlyResource, resources, securityGroupId } from './test-support.ts';
+import { accessPointArn, expectMountTargetsOnlyOn, onlyResource, resources, scratchOutdir, securityGroupId } from './test-support.ts';
 
 // One synthesis for the whole file: it bundles the handler with esbuild.
-const { app, stack } = createApp();
+const outdir = scratchOutdir();
+const { app, stack } = createApp({ outdir });
 const template = Template.fromStack(stack);
 
 const lambdaSgId = securityGroupId(template, 'lambda-sg');
@@ -139,7 +140,7 @@ describe('file system', () => {
 describe('the mount target check (the console mistake)', () => {
   /** A file system whose mount targets get the groups that `groups` picks, next to a group named efs-sg. */
   function variant(groups: (vpc: ec2.Vpc, efsSg: ec2.SecurityGroup) => string[]): Template {
-    const stack = new Stack(new App(), 'ConsoleMistake');
+    const stack = new Stack(new App({ outdir: mkdtempSync(path.join(outdir, 'mistake-')) }), 'ConsoleMistake');
     const vpc = new ec2.Vpc(stack, 'Vpc', {
       maxAzs: 2,
       natGateways: 0,

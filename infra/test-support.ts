@@ -1,4 +1,19 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { Template } from 'aws-cdk-lib/assertions';
+import { afterAll } from 'vitest';
+
+/**
+ * A cloud assembly folder for one test file, removed after it: an App without `outdir` makes its own
+ * `cdk.out*` in the temp folder (aws-cdk-lib App, as soon as it is constructed) and nobody removes it.
+ * Call it at the top of a file.
+ */
+export function scratchOutdir(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'infra-test-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
 
 /**
  * Checks on a synthesized template that aws-cdk-lib/assertions does not offer, shared by the infra tests.

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { messagePath } from '../../handler/message-ids.ts';
 import { PROJECT_ROOT } from '../run.ts';
 import { createScratchProject, type ScratchProject } from '../watch/scratch-project.ts';
 import { alive, descendants, exited } from '../process-support.ts';
@@ -118,7 +119,7 @@ describe('npm run dev (up --watch) on the local target', () => {
       const written = await text(`${apiUrl}/messages`, { method: 'POST', body: JSON.stringify({ text: 'kept across reloads' }) });
       expect(written.status).toBe(201);
       const { id } = JSON.parse(written.body) as { id: string };
-      const messageFile = path.join(efsDir, 'messages', `${id}.json`);
+      const messageFile = path.join(efsDir, messagePath(id));
       const messageBytes = readFileSync(messageFile, 'utf8');
 
       // 1. A handler edit: the next request runs the new code.
