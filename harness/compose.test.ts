@@ -6,8 +6,10 @@ import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type MountModel, synthesize } from './assembly.ts';
 import { DEFAULT_LOCALSTACK_IMAGE } from './localstack/container.ts';
+import { shlexSplit } from './localstack/test-fixtures.ts';
 import { redact } from './redact.ts';
 import { PROJECT_ROOT } from './run.ts';
+import { substitute } from './validate/interpolate.ts';
 
 // docker-compose.yml cannot run here (no registry, no token, no Compose v2): these tests check what it would do,
 // reading the mount path and access point root from the synthesized template so that the file cannot drift from
@@ -64,62 +66,9 @@ function env(name: string, variable: string): string {
   return value;
 }
 
-/**
- * Compose's interpolation for the forms this file uses (compose-spec/compose-go template/template.go):
- * `$$`, `${VAR}`, `${VAR:-default}` (nested), `${VAR:+replacement}` and `${VAR:?error}`. Any other form throws,
- * so a new one gets a test before it gets used.
- */
+/** Compose's interpolation (validate/interpolate.ts, ported from compose-go template/template.go) of one value. */
 function interpolate(text: string, vars: Readonly<Record<string, string>>): string {
-  let out = '';
-  for (let i = 0; i < text.length; ) {
-    if (text.startsWith('$$', i)) {
-      out += '$';
-      i += 2;
-    } else if (text.startsWith('${', i)) {
-      let depth = 0;
-      let end = i + 1;
-      for (; end < text.length; end++) {
-        if (text[end] === '{') depth++;
-        if (text[end] === '}' && --depth === 0) break;
-      }
-      const inner = text.slice(i + 2, end);
-      const [, name = '', operator, operand = ''] = /^([A-Za-z_][A-Za-z0-9_]*)(?:(:-|:\+|:\?)([\s\S]*))?$/.exec(inner) ?? [];
-      if (!name) throw new Error(`Unsupported interpolation \${${inner}} in docker-compose.yml.`);
-      const value = vars[name] ?? '';
-      if (operator === ':+') out += value === '' ? '' : interpolate(operand, vars);
-      else if (value !== '' || operator === undefined) out += value;
-      else if (operator === ':-') out += interpolate(operand, vars);
-      else throw new Error(interpolate(operand, vars));
-      i = end + 1;
-    } else {
-      out += text[i++];
-    }
-  }
-  return out;
-}
-
-/** Splits flags the way LocalStack reads LAMBDA_DOCKER_FLAGS (Python's shlex.split), for quotes and spaces. */
-function shellSplit(flags: string): string[] {
-  const words: string[] = [];
-  let word: string | undefined;
-  let quote: string | undefined;
-  for (const ch of flags) {
-    if (quote) {
-      if (ch === quote) quote = undefined;
-      else word += ch;
-    } else if (ch === '"' || ch === "'") {
-      quote = ch;
-      word ??= '';
-    } else if (/\s/.test(ch)) {
-      if (word !== undefined) words.push(word);
-      word = undefined;
-    } else {
-      word = (word ?? '') + ch;
-    }
-  }
-  if (quote) throw new Error(`Unclosed ${quote} in ${flags}`);
-  if (word !== undefined) words.push(word);
-  return words;
+  return substitute(text, (name) => (Object.hasOwn(vars, name) ? vars[name] : undefined));
 }
 
 interface Mount {
@@ -193,7 +142,7 @@ afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
 /** The host folder the functions see as the file system's root (LAMBDA_DOCKER_FLAGS minus the access point root). */
 function functionsEfsDir(host: Readonly<Record<string, string>>): string {
-  const [, bind = ''] = shellSplit(interpolate(env('localstack', 'LAMBDA_DOCKER_FLAGS'), host));
+  const [, bind = ''] = shlexSplit(interpolate(env('localstack', 'LAMBDA_DOCKER_FLAGS'), host));
   return bind.slice(0, -`${mount.rootPath}:${mount.mountPath}`.length);
 }
 
@@ -335,8 +284,8 @@ describe('docker-compose.yml', () => {
     const flags = env('localstack', 'LAMBDA_DOCKER_FLAGS');
     const bind = (efsDir: string) => ['-v', `${efsDir}${mount.rootPath}:${mount.mountPath}`];
     // Default: the project's .efs, as an absolute path (the host's Docker daemon resolves it), spaces kept.
-    expect(shellSplit(interpolate(flags, HOSTS[1]!))).toEqual(bind('/home/dev/my project/.efs'));
-    expect(shellSplit(interpolate(flags, HOSTS[2]!))).toEqual(bind('/srv/efs'));
+    expect(shlexSplit(interpolate(flags, HOSTS[1]!))).toEqual(bind('/home/dev/my project/.efs'));
+    expect(shlexSplit(interpolate(flags, HOSTS[2]!))).toEqual(bind('/srv/efs'));
   });
 
   it('should show the deployer, the scenarios and the cleanup the very folder the functions see', () => {
