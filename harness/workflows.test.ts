@@ -49,6 +49,9 @@ describe.each(['ci.yml', 'aws-smoke.yml'])('%s', (file) => {
   });
 
   it('should use secrets nowhere in an `if` (GitHub does not allow it)', () => {
+    // Source: https://docs.github.com/en/actions/reference/workflows-and-actions/contexts#context-availability (no
+    // `secrets` in jobs.<id>.if nor steps.if) and "Secrets cannot be directly referenced in if: conditionals" in
+    // https://docs.github.com/en/actions/security-for-github-actions/security-guides/using-secrets-in-github-actions.
     const workflow = load(file);
     const conditions = Object.values(workflow.jobs).flatMap((job) => [job.if ?? '', ...job.steps.map((s) => s.if ?? '')]);
     expect(conditions.filter((c) => c.includes('secrets.'))).toEqual([]);
@@ -130,7 +133,8 @@ describe('ci.yml', () => {
   });
 
   it('should spend one LocalStack activation per commit: on push, not again for the pull request', () => {
-    // A same-repository pull request's commit triggers both events; only `push` runs the LocalStack jobs.
+    // A same-repository pull request's commit triggers both events (push to its branch, pull_request `synchronize`:
+    // https://docs.github.com/en/actions/reference/workflows-and-actions/events-that-trigger-workflows); only `push` runs the LocalStack jobs.
     for (const name of ['localstack-token', 'scenarios-localstack']) {
       expect(ci.jobs[name]!.if, name).toMatch(/^github\.event_name == 'push'(?: && |$)/);
     }
@@ -141,7 +145,9 @@ describe('ci.yml', () => {
     expect(upload.if).toBe('failure()');
     expect(String(upload.with?.path)).toContain('.harness/runs/');
     expect(String(upload.with?.path)).toContain('junit.xml');
-    // `.harness` is hidden: without this the artifact would be empty.
+    // `.harness` is hidden: without this the artifact would be empty. Source: input include-hidden-files, default 'false', in
+    // action.yml of github.com/actions/upload-artifact at bbbca2ddaa5d8feaa63e36b76fdaad77386f024f (v7.0.0, the pin);
+    // hidden files are left out since v4.4.0 (https://github.com/actions/upload-artifact/releases/tag/v4.4.0).
     expect(upload.with?.['include-hidden-files']).toBe(true);
   });
 });
@@ -161,6 +167,8 @@ describe('aws-smoke.yml', () => {
     ['smoke', '${{ vars.AWS_ROLE_ARN }}'],
     ['sweep', '${{ vars.AWS_SWEEP_ROLE_ARN }}'],
   ])('should give the %s job its own OIDC role, never keys', (name, role) => {
+    // Inputs role-to-assume, aws-region, allowed-account-ids ("The action will fail if we receive credentials for the
+    // wrong account"): action.yml of github.com/aws-actions/configure-aws-credentials at e6de054238d6b7531b4efff3b6587d9aade6a06c (v6.2.3, the pin).
     const job = smoke.jobs[name]!;
     expect(job.permissions?.['id-token']).toBe('write');
     const credentials = step(job, 'aws-actions/configure-aws-credentials')!;
@@ -173,6 +181,7 @@ describe('aws-smoke.yml', () => {
 
   it('should run the smoke job in the aws-smoke environment, the OIDC subject its role trusts', () => {
     // GitHub's OIDC `sub` for a job with an environment is repo:<owner>/<repo>:environment:<name>.
+    // Source: https://docs.github.com/en/actions/reference/security/oidc (subject claims, filtering for a specific environment).
     expect(smoke.jobs.smoke!.environment).toBe('aws-smoke');
     expect(smoke.jobs.sweep!.environment).toBeUndefined();
     expect(smoke.jobs.sweep!.if).toContain("vars.AWS_SWEEP_ROLE_ARN != ''");
@@ -184,7 +193,7 @@ describe('aws-smoke.yml', () => {
     expect(runs(job)).toContain('npm run scenarios');
     expect(job.concurrency).toEqual({ group: 'aws-smoke', 'cancel-in-progress': false });
     expect(job['timeout-minutes']).toBeGreaterThanOrEqual(90);
-    // Credentials must outlive the slowest teardown.
+    // Credentials must outlive the slowest teardown; the action's role-duration-seconds defaults to one hour (same action.yml).
     expect(Number(step(job, 'aws-actions/configure-aws-credentials')!.with?.['role-duration-seconds'])).toBeGreaterThanOrEqual(job['timeout-minutes']! * 60);
   });
 
@@ -214,7 +223,9 @@ describe('aws-smoke.yml', () => {
 
     it("should delete exactly this run's stack and wait for it, when its command runs through the sweep", async () => {
       // The step's command, with the job's run id, run through the real sweep against a fake account that holds
-      // the run's half-created stack and an older expired one.
+      // the run's half-created stack and an older expired one. Statuses are CloudFormation's StackStatus values
+      // (Source: https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_Stack.html); the caller's Arn has
+      // GetCallerIdentity's assumed-role form (https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html).
       const runId = 'gh-12345678901-1';
       const args = cleanup.run!.trim().replace('npm run sweep -- ', '').replace('"${HARNESS_RUN_ID}"', runId).split(' ');
       const calls: string[] = [];

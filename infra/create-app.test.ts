@@ -6,12 +6,16 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createApp } from './create-app.ts';
 import { resources } from './test-support.ts';
 
-// 47 characters: the longest stack name whose function name, `<stack>-myHelloVPCLambda`, fits Lambda's 64.
+// 47 characters: the longest stack name whose function name, `<stack>-myHelloVPCLambda`, fits Lambda's 64
+// (Source: https://docs.aws.amazon.com/lambda/latest/api/API_CreateFunction.html, FunctionName: "If you specify only the
+// function name, it is limited to 64 characters in length").
 const STACK_NAME = `unit-${'x'.repeat(42)}`;
 const TAGS = { project: 'hello-vpc-lambda', run: 'unit' };
 const outdir = mkdtempSync(path.join(tmpdir(), 'infra-create-app-'));
 
-// One synthesis for the whole file, with Docker made unusable: it passes only if esbuild bundles locally.
+// One synthesis for the whole file, with Docker made unusable: it passes only if esbuild bundles locally. CDK runs
+// `process.env.CDK_DOCKER ?? 'docker'` (Source: installed aws-cdk-lib 2.276.0, core/lib/private/asset-staging.js
+// dockerExec; github.com/aws/aws-cdk packages/aws-cdk-lib/core/lib/private/asset-staging.ts).
 const previousDocker = process.env.CDK_DOCKER;
 process.env.CDK_DOCKER = path.join(outdir, 'no-docker-here');
 const { app, stack } = (() => {

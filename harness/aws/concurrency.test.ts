@@ -3,16 +3,22 @@ import { CONCURRENT_WRITERS, concurrencyLimit, concurrentWriters } from './concu
 
 describe('concurrencyLimit', () => {
   it("should give most of the account's unreserved pool when the function reserves nothing", () => {
-    // Lambda GetAccountSettings of a new account: ConcurrentExecutions 10, UnreservedConcurrentExecutions 10.
+    // AccountLimit.ConcurrentExecutions / UnreservedConcurrentExecutions of Lambda GetAccountSettings
+    // (Source: https://docs.aws.amazon.com/lambda/latest/api/API_GetAccountSettings.html). A new account shows
+    // 10 and 10 (captured in the Lambda console of one, https://github.com/awslabs/fhir-works-on-aws-deployment/issues/691);
+    // 1,000 is the default quota (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html).
     expect(concurrencyLimit({ limit: 10, unreserved: 10 }, undefined)).toEqual({
       limit: 8,
       reason: 'account concurrency quota 10, unreserved 10: 80% of the unreserved pool is 8',
     });
     expect(concurrencyLimit({ limit: 1000, unreserved: 1000 }, undefined).limit).toBe(800);
+    // No answer AWS gives (reservations must leave 100 unreserved, https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html,
+    // so a quota of 10 stays all unreserved, "minimum value of [10]" in the issue above): it pins the floor of 1.
     expect(concurrencyLimit({ limit: 10, unreserved: 1 }, undefined).limit).toBe(1);
   });
 
   it("should give the function's reservation when it has one", () => {
+    // Unreserved 900 of 1000: this function reserves 20, others 80 (Lambda requires only 100 left unreserved).
     expect(concurrencyLimit({ limit: 1000, unreserved: 900 }, 20)).toEqual({
       limit: 20,
       reason: "the function's reserved concurrency is 20 (account concurrency quota 1000, unreserved 900)",
@@ -20,6 +26,7 @@ describe('concurrencyLimit', () => {
   });
 
   it("should not exceed the $default stage's burst, above which API Gateway answers 429", () => {
+    // Source: https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-throttling.html (429 Too Many Requests).
     expect(concurrencyLimit({ limit: 1000, unreserved: 1000 }, undefined, 30)).toEqual({
       limit: 30,
       reason: 'account concurrency quota 1000, unreserved 1000: 80% of the unreserved pool is 800; the $default stage allows bursts of 30',

@@ -5,8 +5,12 @@ const ACCOUNT = '123456789012';
 const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
 const env = { HARNESS_AWS_ACCOUNT: ACCOUNT, AWS_REGION: 'eu-west-1', AWS_SECRET_ACCESS_KEY: SECRET };
 
+// STS GetCallerIdentity answers Account and Arn; an assumed role's Arn is arn:aws:sts::<account>:assumed-role/<role>/<session>.
+// Source: https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html (Examples).
 const identity = (account = ACCOUNT): GetCallerIdentity => vi.fn(async () => ({ account, arn: `arn:aws:sts::${account}:assumed-role/ci/run` }));
 const failing = (error: Error & { code?: string }): GetCallerIdentity => vi.fn(async () => Promise.reject(error));
+// An error the STS model does not list reaches us with the response's Code as `name` (installed @aws-sdk/core 3.981.1,
+// dist-cjs/submodules/protocols getErrorSchemaOrThrowBaseException: `new ErrorCtor({ name: errorName })`).
 const named = (name: string, message: string, extra: object = {}) => Object.assign(new Error(message), { name }, extra);
 
 describe('checkAwsAccess', () => {
@@ -61,6 +65,7 @@ describe('checkAwsAccess', () => {
   it.each(['ap-southeast-6', 'ap-east-2', 'ap-southeast-5', 'mx-central-1', 'ap-southeast-7', 'ca-west-1'])(
     'should refuse %s, where Lambda cannot mount EFS, listing every such region, before asking STS',
     async (region) => {
+      // Source: https://docs.aws.amazon.com/lambda/latest/dg/configuration-filesystem.html (Supported Regions).
       const sts = identity();
       await expect(checkAwsAccess({ ...env, AWS_REGION: region }, sts)).rejects.toThrow(
         new RegExp(
@@ -80,6 +85,8 @@ describe('checkAwsAccess', () => {
   });
 
   it('should explain missing credentials', async () => {
+    // Source: the default chain's last link, github.com/aws/aws-sdk-js-v3 packages/credential-provider-node/src/defaultProvider.ts
+    // at e583141a5e3c7c721fb6d0a29dbc66e026c8447d (and @aws-sdk/credential-provider-node 3.972.98 installed here).
     const error = named('CredentialsProviderError', 'Could not load credentials from any providers');
     await expect(checkAwsAccess(env, failing(error))).rejects.toThrow(
       'The aws target refuses to run: no AWS credentials found: configure a profile/SSO/OIDC',
@@ -87,17 +94,23 @@ describe('checkAwsAccess', () => {
   });
 
   it('should explain expired and rejected credentials, and an unreachable STS', async () => {
-    await expect(checkAwsAccess(env, failing(named('ExpiredTokenException', 'expired')))).rejects.toThrow('have expired: refresh them');
-    await expect(checkAwsAccess(env, failing(named('InvalidClientTokenId', 'bad')))).rejects.toThrow('STS rejected the AWS credentials (InvalidClientTokenId)');
-    await expect(checkAwsAccess(env, failing(named('Error', 'getaddrinfo ENOTFOUND', { code: 'ENOTFOUND' })))).rejects.toThrow(
-      'cannot reach STS in eu-west-1 (ENOTFOUND)',
-    );
-    await expect(checkAwsAccess(env, failing(named('ThrottlingException', 'Rate exceeded')))).rejects.toThrow(
-      'STS GetCallerIdentity in eu-west-1 failed (ThrottlingException): Rate exceeded',
+    // STS's codes and messages for GetCallerIdentity, captured in the CLI's and SDKs' output:
+    // ExpiredToken https://github.com/aws/aws-cli/issues/7870, InvalidClientTokenId (403, its XML body)
+    // https://github.com/aws-azure-login/aws-azure-login/issues/251, Throttling https://github.com/aws/aws-sdk-go-v2/issues/2481.
+    const expired = named('ExpiredToken', 'The security token included in the request is expired');
+    await expect(checkAwsAccess(env, failing(expired))).rejects.toThrow('have expired: refresh them');
+    const invalid = named('InvalidClientTokenId', 'The security token included in the request is invalid');
+    await expect(checkAwsAccess(env, failing(invalid))).rejects.toThrow('STS rejected the AWS credentials (InvalidClientTokenId)');
+    // Node's DNS failure. Source: https://nodejs.org/api/errors.html#common-system-errors (ENOTFOUND).
+    const unreachable = named('Error', 'getaddrinfo ENOTFOUND sts.eu-west-1.amazonaws.com', { code: 'ENOTFOUND' });
+    await expect(checkAwsAccess(env, failing(unreachable))).rejects.toThrow('cannot reach STS in eu-west-1 (ENOTFOUND)');
+    await expect(checkAwsAccess(env, failing(named('Throttling', 'Rate exceeded')))).rejects.toThrow(
+      'STS GetCallerIdentity in eu-west-1 failed (Throttling): Rate exceeded',
     );
   });
 
   it('should never put a credential into its message', async () => {
+    // Not a message the SDK is known to give: a provider's message that quoted a key would still be redacted.
     const error = named('CredentialsProviderError', `profile ci: secret ${SECRET} and key AKIAIOSFODNN7EXAMPLE rejected`);
     const message = await checkAwsAccess(env, failing(error)).catch((e: Error) => e.message);
     expect(message).toContain('no AWS credentials found');

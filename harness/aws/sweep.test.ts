@@ -5,6 +5,8 @@ import { formatDuration, formatTable, runSweep, selectExpired, selectRun } from 
 const NOW = new Date('2026-11-25T12:00:00Z');
 const HARNESS = { harness: 'apigw-vpc-lambda-efs' };
 
+// Statuses are CloudFormation's StackStatus values. Source: https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_Stack.html
+// (and the StackStatus enum of the installed @aws-sdk/client-cloudformation 3.1169.0, dist-types/models/enums.d.ts).
 function stack(name: string, tags: Record<string, string>, status = 'CREATE_COMPLETE'): StackSummary {
   return { name, status, tags };
 }
@@ -59,8 +61,9 @@ describe('selectExpired', () => {
   });
 
   it('should delete an expired stack left in REVIEW_IN_PROGRESS, and keep one that has not expired', () => {
-    // REVIEW_IN_PROGRESS: a stack whose CREATE change set was made but never executed (CloudFormation API
-    // reference, Stack.StackStatus); `cdk deploy` killed between CreateChangeSet and ExecuteChangeSet leaves it.
+    // REVIEW_IN_PROGRESS: a stack whose CREATE change set was made but never executed (Source:
+    // https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_Stack.html, StackStatus);
+    // `cdk deploy` killed between CreateChangeSet and ExecuteChangeSet leaves it.
     const decisions = byName([
       expired('harness-review', 'REVIEW_IN_PROGRESS'),
       stack('harness-fresh', { ...HARNESS, 'harness:expires-at': '2026-11-25T13:00:00.000Z' }, 'REVIEW_IN_PROGRESS'),
@@ -114,7 +117,12 @@ describe('formatTable', () => {
   });
 });
 
-/** A fake account: its stacks, what deleting each does, and a record of the calls. */
+/**
+ * A fake account: its stacks, what deleting each does, and a record of the calls. Its answers are AWS's, captured:
+ * - DescribeStacks refused: code AccessDenied and IAM's message, as @aws-sdk/client-cloudformation throws it
+ *   (https://github.com/runs-on/runs-on/issues/27; the stack/*\/* resource of a list: https://github.com/jogold/cloudstructs/pull/217).
+ * - A security group's DELETE_FAILED reason: https://github.com/docker-archive/ecs-plugin/issues/203 (CloudFormation event).
+ */
 function fakeAws(stacks: StackSummary[], options: { account?: string; deleteOutcome?: (name: string) => WaitOutcome; listFails?: boolean } = {}) {
   const calls: string[] = [];
   const api: AwsApi = {
@@ -122,10 +130,10 @@ function fakeAws(stacks: StackSummary[], options: { account?: string; deleteOutc
     stack: async (name) => stacks.find((s) => s.name === name),
     listStacks: async () => {
       calls.push('list');
-      if (options.listFails) throw Object.assign(new Error('User is not authorized to perform: cloudformation:DescribeStacks'), { name: 'AccessDenied' });
+      if (options.listFails) throw Object.assign(new Error(ACCESS_DENIED), { name: 'AccessDenied' });
       return stacks;
     },
-    failedStackEvents: async () => ['2026-11-25T12:10:00.000Z LambdaSg (AWS::EC2::SecurityGroup) DELETE_FAILED: has a dependent object'],
+    failedStackEvents: async () => [`2026-11-25T12:10:00.000Z LambdaSg (AWS::EC2::SecurityGroup) DELETE_FAILED: ${SG_DEPENDENT_OBJECT}`],
     deleteStack: async (name) => void calls.push(`delete ${name}`),
     waitStackDeleted: async (name) => {
       calls.push(`wait ${name}`);
@@ -136,6 +144,13 @@ function fakeAws(stacks: StackSummary[], options: { account?: string; deleteOutc
   };
   return { api, calls };
 }
+
+const ACCESS_DENIED =
+  'User: arn:aws:sts::123456789012:assumed-role/ci/x is not authorized to perform: cloudformation:DescribeStacks on resource: ' +
+  'arn:aws:cloudformation:eu-west-1:123456789012:stack/*/* because no identity-based policy allows the cloudformation:DescribeStacks action';
+const SG_DEPENDENT_OBJECT =
+  'resource sg-0123456789abcdef0 has a dependent object (Service: AmazonEC2; Status Code: 400; Error Code: DependencyViolation; ' +
+  'Request ID: 00000000-0000-0000-0000-000000000000)';
 
 async function sweep(args: string[], aws: ReturnType<typeof fakeAws>, env: NodeJS.ProcessEnv = { HARNESS_AWS_ACCOUNT: '123456789012', AWS_REGION: 'eu-west-1' }) {
   const out: string[] = [];
@@ -165,10 +180,14 @@ describe('runSweep', () => {
   });
 
   it('should exit 1 with the failed resources when a deletion fails', async () => {
-    const aws = fakeAws([expired('harness-old')], { deleteOutcome: () => ({ ok: false, timedOut: false, detail: 'DELETE_FAILED: resources failed to delete' }) });
+    // detail is `<StackStatus>: <StackStatusReason>` (api.ts). The reason as CloudFormation words it, trailing ". " included
+    // (captured in eksctl's printout of a stack event: `AWS::CloudFormation::Stack/…: DELETE_FAILED – "The following
+    // resource(s) failed to delete: [SG]. "`; the API reference gives no example).
+    const detail = 'DELETE_FAILED: The following resource(s) failed to delete: [LambdaSg]. ';
+    const aws = fakeAws([expired('harness-old')], { deleteOutcome: () => ({ ok: false, timedOut: false, detail }) });
     const { code, err } = await sweep(['--yes'], aws);
     expect(code).toBe(1);
-    expect(err).toContain('harness-old: DELETE_FAILED: resources failed to delete. The next sweep tries again');
+    expect(err).toContain('harness-old: DELETE_FAILED: The following resource(s) failed to delete: [LambdaSg]. The next sweep tries again');
     expect(err).toContain('LambdaSg (AWS::EC2::SecurityGroup) DELETE_FAILED');
   });
 

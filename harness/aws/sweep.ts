@@ -204,7 +204,9 @@ async function deleteOne(aws: AwsApi, name: string, waitSeconds: number): Promis
     const outcome = await aws.waitStackDeleted(name, waitSeconds);
     if (outcome.ok) return { ok: true, message: `deleted ${name}` };
     const events = await aws.failedStackEvents(name).catch(() => []);
-    const why = outcome.timedOut ? `still not deleted after ${formatDuration(waitSeconds * 1000)} (${outcome.detail})` : outcome.detail;
+    // CloudFormation ends a StackStatusReason with ". ": without it, the sentence below gets one period.
+    const detail = outcome.detail.replace(/[.\s]+$/, '');
+    const why = outcome.timedOut ? `still not deleted after ${formatDuration(waitSeconds * 1000)} (${detail})` : detail;
     return {
       ok: false,
       message:
