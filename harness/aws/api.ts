@@ -25,6 +25,11 @@ export interface StackSummary {
   readonly createdAt?: Date;
 }
 
+/** What AWS reported, ready to end a sentence of ours: CloudFormation ends a StackStatusReason with ". ". */
+export function withoutFinalPeriod(text: string): string {
+  return text.replace(/[.\s]+$/, '');
+}
+
 /** How a bounded wait ended. `detail` says what AWS last reported, for the error message. */
 export type WaitOutcome = { readonly ok: true } | { readonly ok: false; readonly timedOut: boolean; readonly detail: string };
 

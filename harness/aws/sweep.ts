@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { redact } from '../redact.ts';
-import type { AwsApi, StackSummary } from './api.ts';
+import { type AwsApi, type StackSummary, withoutFinalPeriod } from './api.ts';
 import { checkAwsAccess } from './guard.ts';
 import { awsStackName, EXPIRES_AT_TAG, HARNESS_TAG, HARNESS_TAG_VALUE, RUN_ID_TAG, STACK_NAME_PREFIX } from './stack.ts';
 
@@ -204,8 +204,7 @@ async function deleteOne(aws: AwsApi, name: string, waitSeconds: number): Promis
     const outcome = await aws.waitStackDeleted(name, waitSeconds);
     if (outcome.ok) return { ok: true, message: `deleted ${name}` };
     const events = await aws.failedStackEvents(name).catch(() => []);
-    // CloudFormation ends a StackStatusReason with ". ": without it, the sentence below gets one period.
-    const detail = outcome.detail.replace(/[.\s]+$/, '');
+    const detail = withoutFinalPeriod(outcome.detail);
     const why = outcome.timedOut ? `still not deleted after ${formatDuration(waitSeconds * 1000)} (${detail})` : detail;
     return {
       ok: false,

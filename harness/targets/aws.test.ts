@@ -303,10 +303,12 @@ describe('aws target', () => {
   });
 
   it('should fail the teardown on DELETE_FAILED, saying what to do', async () => {
-    const h = fakeHarness({ deleted: async () => ({ ok: false, timedOut: false, detail: 'DELETE_FAILED: The following resource(s) failed to delete: [LambdaSg]' }) });
+    // CloudFormation ends the reason with ". " (the captured reasons cited in harness/aws/sweep.test.ts).
+    const h = fakeHarness({ deleted: async () => ({ ok: false, timedOut: false, detail: 'DELETE_FAILED: The following resource(s) failed to delete: [LambdaSg]. ' }) });
     await h.start();
     const [error] = await h.ctx.cleanup.run();
-    expect(error!.message).toContain(`Stack ${STACK} in account 123456789012, eu-west-1 was not deleted: DELETE_FAILED: The following resource(s) failed to delete: [LambdaSg]`);
+    expect(error!.message).toContain(`Stack ${STACK} in account 123456789012, eu-west-1 was not deleted: DELETE_FAILED: The following resource(s) failed to delete: [LambdaSg].`);
+    expect(error!.message).not.toMatch(/\[LambdaSg\]\.\s*\./);
     expect(error!.message).toContain(`aws cloudformation delete-stack --stack-name ${STACK} --region eu-west-1`);
     expect(error!.message).not.toContain(SECRET);
   });

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { PatternModel } from '../assembly.ts';
-import { awsApi, type AwsApi, type WaitOutcome } from '../aws/api.ts';
+import { awsApi, type AwsApi, type WaitOutcome, withoutFinalPeriod } from '../aws/api.ts';
 import { CONCURRENT_WRITERS, concurrencyLimit, concurrentWriters } from '../aws/concurrency.ts';
 import { checkAwsAccess } from '../aws/guard.ts';
 import { awsStackName, EXPIRES_AT_TAG, expiryTime, harnessTags } from '../aws/stack.ts';
@@ -238,9 +238,10 @@ async function destroyStack(ctx: TargetContext, deps: AwsTargetDeps, aws: AwsApi
       }
       if (outcome.ok) return;
       const events = await aws.failedStackEvents(stackName).catch(() => []);
+      const detail = withoutFinalPeriod(outcome.detail);
       const what = outcome.timedOut
-        ? `is still being deleted after ${formatMs(timings.stackDeleteSeconds * 1000)} (${outcome.detail}); CloudFormation goes on, check it later`
-        : `was not deleted: ${outcome.detail}`;
+        ? `is still being deleted after ${formatMs(timings.stackDeleteSeconds * 1000)} (${detail}); CloudFormation goes on, check it later`
+        : `was not deleted: ${detail}`;
       throw new Error(
         clean(
           `Stack ${stackName} in account ${stack.account}, ${stack.region} ${what}.` +
@@ -271,7 +272,7 @@ async function waitActive(aws: AwsApi, functionName: string, maxWaitSeconds: num
         'A VPC function stays Pending while Lambda creates its network interfaces in the subnets; this long means something holds it up (ENI quota, subnet IP addresses).',
     );
   }
-  throw new Error(`Function ${functionName} did not become Active: ${outcome.detail}.`);
+  throw new Error(`Function ${functionName} did not become Active: ${withoutFinalPeriod(outcome.detail)}.`);
 }
 
 /** Polls until the URL answers 200: right after `Active` a new function can still answer 5xx for a moment. */
