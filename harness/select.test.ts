@@ -82,9 +82,10 @@ describe('pingDocker', () => {
   }
 
   it('should read the engine version from a Docker engine\'s answer', async () => {
-    // Docker Engine API, GET /_ping: 200 "OK" (docs.docker.com/reference/api/engine/version/v1.57/operations/SystemPing);
-    // moby's version middleware sets `Server: Docker/<version> (<os>)`, `Api-Version` and `Ostype` on every answer
-    // (moby/moby api/server/middleware/version.go).
+    // Docker Engine API, GET /_ping: 200 "OK" (source: https://docs.docker.com/reference/api/engine/version/v1.57/operations/SystemPing;
+    // github.com/moby/moby@b985e2313a8676e18072b442911fc8f64f17d440 daemon/server/router/system/system_routes.go `pingHandler`,
+    // Go's sniffed text/plain); the version middleware sets `Server: Docker/<version> (<os>)`, `Api-Version` and `Ostype`
+    // on every answer (same commit, daemon/server/middleware/version.go). Docker 28.5.1's is 1.51 (moby v28.5.1, api/common.go).
     const socketPath = await engine('docker', (res) =>
       res.writeHead(200, { Server: 'Docker/28.5.1 (linux)', 'Api-Version': '1.51', Ostype: 'linux', 'Content-Type': 'text/plain; charset=utf-8' }).end('OK'),
     );
@@ -93,13 +94,18 @@ describe('pingDocker', () => {
   });
 
   it('should tell Podman\'s Docker-compatible API by its Libpod-Api-Version header', async () => {
-    // containers/podman pkg/api/handlers/compat/ping.go: API-Version, Libpod-API-Version, body "OK".
-    const socketPath = await engine('podman', (res) => res.writeHead(200, { 'API-Version': '1.41', 'Libpod-API-Version': '5.4.0' }).end('OK\n'));
-    await expect(pingDocker({ socketPath })).resolves.toEqual({ ok: true, apiVersion: '1.41', podman: true });
+    // Source: github.com/containers/podman@c6580b4a5219c9efb9ab79a540637d8a58b736f8: pkg/api/server/handler_api.go `apiWrapper`
+    // sets API-Version (compat 1.44), Libpod-API-Version and `Server: Libpod/<version> (<os>)`; pkg/api/handlers/compat/ping.go
+    // sets OSType and writes "OK" (no newline).
+    const socketPath = await engine('podman', (res) =>
+      res.writeHead(200, { 'API-Version': '1.44', 'Libpod-API-Version': '6.0.0-dev', Server: 'Libpod/6.0.0-dev (linux)', OSType: 'linux' }).end('OK'),
+    );
+    await expect(pingDocker({ socketPath })).resolves.toEqual({ ok: true, server: 'Libpod/6.0.0-dev (linux)', apiVersion: '1.44', podman: true });
   });
 
   it('should report an engine that answers with an error', async () => {
-    // moby's client treats a 500 from /_ping as "daemon unhealthy" (moby/moby client/ping.go).
+    // A daemon in an unhealthy state may answer /_ping with a 500 (github.com/moby/moby@b985e2313a8676e18072b442911fc8f64f17d440
+    // client/ping.go `Ping`), its errors as {"message": …} (same commit, daemon/server/server.go, common.ErrorResponse).
     const socketPath = await engine('unhealthy', (res) => res.writeHead(500).end('{"message":"unhealthy"}'));
     await expect(pingDocker({ socketPath })).resolves.toEqual({ ok: false, detail: 'GET /_ping answered HTTP 500' });
   });

@@ -4,6 +4,9 @@ import { chooseBridge, dockerPlacement, volumeName } from './bridge-mode.ts';
 describe('dockerPlacement', () => {
   const none = () => false;
 
+  // Docker puts /.dockerenv into every container (github.com/moby/moby@b985e2313a8676e18072b442911fc8f64f17d440,
+  // daemon/initlayer/setup_unix.go); Podman writes /run/.containerenv (github.com/containers/podman@c6580b4a5219c9efb9ab79a540637d8a58b736f8,
+  // libpod/container_internal_common.go).
   it("should see a container by Docker's /.dockerenv or Podman's /run/.containerenv", () => {
     expect(dockerPlacement({}, (f) => f === '/.dockerenv')).toEqual({ inContainer: '/.dockerenv exists' });
     expect(dockerPlacement({}, (f) => f === '/run/.containerenv')).toEqual({ inContainer: '/run/.containerenv exists' });
@@ -51,6 +54,8 @@ describe('chooseBridge', () => {
 });
 
 describe('volumeName', () => {
+  // Docker's rule for volume names: ^[a-zA-Z0-9][a-zA-Z0-9_.-]+$ (github.com/moby/moby@b985e2313a8676e18072b442911fc8f64f17d440,
+  // daemon/names/names.go RestrictedNamePattern, checked in daemon/volume/local/local.go).
   it('should make Docker volume names, numbered when a stack bridges several mounts', () => {
     expect(volumeName('harness-efs-20261126-101500-ab12', 0, 1)).toBe('harness-efs-20261126-101500-ab12');
     expect(volumeName('harness-efs-x', 1, 2)).toBe('harness-efs-x-2');

@@ -4,9 +4,10 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type CfnTemplate, type PatternModel, synthesize } from '../assembly.ts';
 import { CdkError } from '../cdk.ts';
+import { GATEWAY_RESPONSES } from '../local/http-api.ts';
 import { Progress } from '../progress.ts';
 import { apiUrlFor, decideDeploy, deployPattern, describeRedeploy, environmentInfo, stackNameFor } from './deploy.ts';
-import { type FakeLocalstack, type FakeLocalstackOptions, HEALTH_OK, startFakeLocalstack } from './test-fake-localstack.ts';
+import { type FakeLocalstack, type FakeLocalstackOptions, HEALTH_OK, notInLicense, startFakeLocalstack } from './test-fake-localstack.ts';
 import { fakeApi, fakeCdk, fakeModel, OUTPUTS } from './test-fixtures.ts';
 
 const TOKEN = 'ls-AbCd1234-EfGh-5678-IjKl-9012MnOp3456';
@@ -56,10 +57,18 @@ describe('decideDeploy', () => {
   });
 });
 
+// LocalStack's answers come from test-fake-localstack.ts, each with its source (localstack/localstack@8b9a79f0,
+// docs/localstack-behaviour.md). The answers below that the tests supply themselves name theirs.
+
+// The handler's own answer (handler/index.ts `health`, handler/mount.ts), not a service's.
 const HEALTH_503 = {
   status: 503,
   body: JSON.stringify({ status: 'unavailable', error: { code: 'mount_unavailable', message: 'Mount path /mnt/msg does not exist (is the file system mounted?)' } }),
 };
+
+// How the emulator API reports LocalStack's answer for a service outside the plan (`HTTP <status> <body>`,
+// emulator-api.ts), the body as test-fake-localstack.ts `notInLicense` cites it.
+const EFS_NOT_IN_PLAN = `HTTP 501 ${notInLicense('efs')}`;
 
 let fake: FakeLocalstack;
 let model: PatternModel;
@@ -176,6 +185,8 @@ describe('deployPattern', () => {
   });
 
   it('should fail the start with a diagnosis when /health does not answer 200: the answer, the likely causes and the log lines', async () => {
+    // LocalStack's function logs carry the runtime's INIT_START line (its own test helper skips such lines: source:
+    // localstack/localstack@8b9a79f0, localstack-core/localstack/utils/testutil.py `get_lambda_log_events`).
     const endpoint = await localstack({ efsApi: false, health: [HEALTH_503], functionLog: ['INIT_START Runtime Version: nodejs:24', `token ${TOKEN}`] });
     const error = await deployPattern(options(runDir(), endpoint, { runCdk: fakeCdk().run })).catch((e: Error) => e);
     const message = (error as Error).message;
@@ -187,7 +198,10 @@ describe('deployPattern', () => {
   });
 
   it('should wait out answers of a function that is still starting, then pass on 200', async () => {
-    const endpoint = await localstack({ efsApi: true, health: [{ status: 502, body: '{"message":"Internal Server Error"}' }, HEALTH_OK] });
+    // What the HTTP API answers while the function fails (GATEWAY_RESPONSES.functionError, source:
+    // https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-troubleshooting-lambda.html).
+    const { statusCode: status, body } = GATEWAY_RESPONSES.functionError;
+    const endpoint = await localstack({ efsApi: true, health: [{ status, body }, HEALTH_OK] });
     await deployPattern(options(runDir(), endpoint, { runCdk: fakeCdk().run, healthWaitSeconds: 10 }));
     expect(fake.requests.filter((r) => r.endsWith('/health'))).toHaveLength(2);
   });
@@ -205,7 +219,7 @@ describe('deployPattern', () => {
   it('should destroy and deploy again a stack from another template, e.g. the full one when now the variant is deployed', async () => {
     const endpoint = await localstack({ efsApi: false });
     const cdk = fakeCdk();
-    const api = fakeApi({ efsApi: async () => ({ available: false, detail: 'HTTP 501' }), describeStack: async () => ({ status: 'CREATE_COMPLETE', hash: model.hash, outputs: OUTPUTS }) });
+    const api = fakeApi({ efsApi: async () => ({ available: false, detail: EFS_NOT_IN_PLAN }), describeStack: async () => ({ status: 'CREATE_COMPLETE', hash: model.hash, outputs: OUTPUTS }) });
     await deployPattern(options(runDir(), endpoint, { api, runCdk: cdk.run, keepCurrent: true }));
     expect(cdk.verbs()).toEqual(['destroy', 'bootstrap', 'deploy']);
   });
@@ -233,14 +247,20 @@ describe('deployPattern', () => {
   it('should attach failed stack events, function log lines and container log lines to a failed deploy, never the token', async () => {
     const dir = runDir();
     const endpoint = await localstack({ efsApi: true });
-    const cdk = fakeCdk({ verb: 'deploy', error: new CdkError('`cdklocal deploy` exited with code 1', 1, ['❌ HelloVpcLambda failed']) });
+    // The CDK CLI's line for a failed deploy (aws-cdk 2.1148.1 in node_modules, lib/cli/cdk-toolkit.js `deploy`).
+    const cdk = fakeCdk({ verb: 'deploy', error: new CdkError('`cdklocal deploy` exited with code 1', 1, ['❌  HelloVpcLambda failed to deploy']) });
     const api = fakeApi({
+      // The status reason LocalStack gives a resource it has no provider for, with CFN_IGNORE_UNSUPPORTED_RESOURCE_TYPES off.
+      // Source: localstack/localstack@8b9a79f0, localstack-core/localstack/services/cloudformation/engine/v2/change_set_model_executor.py
+      // ("Resource type {resource_type} not supported", made the ResourceStatusReason of the *_FAILED resource).
       failedEvents: async () => [
-        'HttpApiF5A9A8A7 (AWS::ApiGatewayV2::Api) CREATE_FAILED: Resource type AWS::ApiGatewayV2::Api is not supported',
+        'HttpApiF5A9A8A7 (AWS::ApiGatewayV2::Api) CREATE_FAILED: Resource type AWS::ApiGatewayV2::Api not supported',
         'HelloVpcLambda (AWS::CloudFormation::Stack) ROLLBACK_FAILED: rollback failed',
       ],
       functionLogs: async () => [`INIT_START token=${TOKEN}`],
     });
+    // "Ready." is what LocalStack prints once it serves (source: localstack/localstack@8b9a79f0, localstack-core/localstack/
+    // runtime/runtime.py, constants.py READY_MARKER_OUTPUT).
     const error = await deployPattern(options(dir, endpoint, { api, runCdk: cdk.run, containerLog: () => ['Ready.', `LOCALSTACK_AUTH_TOKEN=${TOKEN}`] })).then(
       () => undefined,
       (e: Error) => e,
@@ -257,6 +277,8 @@ describe('deployPattern', () => {
     const endpoint = await localstack({ efsApi: true });
     const cdk = fakeCdk({ verb: 'bootstrap', error: new CdkError('`cdklocal bootstrap` exited with code 1', 1, []) });
     const api = fakeApi({
+      // LocalStack's DescribeStacks error for a missing stack (docs/localstack-behaviour.md #9, source:
+      // localstack/localstack@8b9a79f0, localstack-core/localstack/services/cloudformation/v2/provider.py).
       failedEvents: async () => {
         throw new Error('Stack with id HelloVpcLambda does not exist');
       },
@@ -268,21 +290,21 @@ describe('deployPattern', () => {
 
   it('should name the Base plan when CloudFormation reported success but the HTTP API is not there', async () => {
     const endpoint = await localstack({ efsApi: true });
-    const api = fakeApi({ httpApi: async () => ({ found: false, detail: 'HTTP 501 not implemented', routeKeys: [] }) });
+    const api = fakeApi({ httpApi: async () => ({ found: false, detail: `HTTP 501 ${notInLicense('apigatewayv2')}`, routeKeys: [] }) });
     await expect(deployPattern(options(runDir(), endpoint, { api, runCdk: fakeCdk().run }))).rejects.toThrow(
-      /Stack HelloVpcLambda reports success, but HTTP API abc123 does not exist \(HTTP 501 not implemented\): HTTP APIs \(apigatewayv2\) need the Base plan\. .*CFN_IGNORE_UNSUPPORTED_RESOURCE_TYPES/,
+      /Stack HelloVpcLambda reports success, but HTTP API abc123 does not exist \(HTTP 501 .*apigatewayv2 service is not included.*\): HTTP APIs \(apigatewayv2\) need the Base plan\. .*CFN_IGNORE_UNSUPPORTED_RESOURCE_TYPES/,
     );
   });
 
   it('should name the Ultimate plan when the full template deployed but the file system is not there, and list missing routes', async () => {
     const endpoint = await localstack({ efsApi: true });
     const api = fakeApi({
-      fileSystem: async () => ({ found: false, detail: 'HTTP 501' }),
+      fileSystem: async () => ({ found: false, detail: EFS_NOT_IN_PLAN }),
       httpApi: async () => ({ found: true, routeKeys: ['ANY /myHelloVPCLambda'] }),
     });
     const error = await deployPattern(options(runDir(), endpoint, { api, runCdk: fakeCdk().run })).catch((e: Error) => e);
     expect((error as Error).message).toContain(
-      'EFS file system fs-12345678 does not exist (HTTP 501): the EFS API needs the Ultimate plan, or set HARNESS_LOCALSTACK_EFS=bridge-only',
+      `EFS file system fs-12345678 does not exist (${EFS_NOT_IN_PLAN}): the EFS API needs the Ultimate plan, or set HARNESS_LOCALSTACK_EFS=bridge-only`,
     );
     expect((error as Error).message).toContain('lacks the routes GET /health, GET /messages, GET /messages/{id}, POST /messages');
     expect(api.waited).toEqual([]);

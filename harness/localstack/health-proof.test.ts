@@ -1,17 +1,25 @@
 import { describe, expect, it } from 'vitest';
+import { GATEWAY_RESPONSES } from '../local/http-api.ts';
 import { diagnoseHealth, isFinal } from './health-proof.ts';
 
 // The handler's answers (handler/index.ts `health`, handler/mount.ts messages).
 const unavailable = (message: string) => ({ status: 503, body: JSON.stringify({ status: 'unavailable', error: { code: 'mount_unavailable', message } }) });
 const MISSING = unavailable('Mount path /mnt/msg does not exist (is the file system mounted?)');
 const READ_ONLY = unavailable("Mount path /mnt/msg is not writable: EACCES: permission denied, open '/mnt/msg/.health-1.tmp'");
+// The HTTP API's own answers (closed code in LocalStack, so AWS's): no route 404 {"message":"Not Found"}, a failing
+// function 500 {"message":"Internal Server Error"}. Source: harness/local/http-api.ts GATEWAY_RESPONSES, from
+// https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-troubleshooting-lambda.html and the
+// conformance captures (harness/local/conformance/sources.ts).
+const gateway = ({ statusCode, body }: { statusCode: number; body: string }) => ({ status: statusCode, body });
+const NOT_FOUND = gateway(GATEWAY_RESPONSES.notFound);
+const FUNCTION_ERROR = gateway(GATEWAY_RESPONSES.functionError);
 const CTX = { url: 'http://localhost:4566/_aws/execute-api/abc123/$default/health', mountPath: '/mnt/msg', bridge: 'bind' };
 
 describe('isFinal', () => {
   it("should take the handler's own answers as final and retry what a starting function gives", () => {
     expect(isFinal(MISSING)).toBe(true);
-    expect(isFinal({ status: 404, body: '{"message":"Not Found"}' })).toBe(true);
-    expect(isFinal({ status: 502, body: '{"message":"Internal Server Error"}' })).toBe(false);
+    expect(isFinal(NOT_FOUND)).toBe(true);
+    expect(isFinal(FUNCTION_ERROR)).toBe(false);
     expect(isFinal({ error: 'ECONNRESET' })).toBe(false);
   });
 });
@@ -32,8 +40,8 @@ describe('diagnoseHealth', () => {
   });
 
   it('should name missing routes on 404, a failing function on other 5xx, and an unreachable endpoint', () => {
-    expect(diagnoseHealth({ status: 404, body: '{"message":"Not Found"}' }, CTX)).toContain('HTTP APIs need the Base plan');
-    expect(diagnoseHealth({ status: 502, body: '{"message":"Internal Server Error"}' }, CTX)).toContain('LAMBDA_RUNTIME_ENVIRONMENT_TIMEOUT');
+    expect(diagnoseHealth(NOT_FOUND, CTX)).toContain('HTTP APIs need the Base plan');
+    expect(diagnoseHealth(FUNCTION_ERROR, CTX)).toContain('LAMBDA_RUNTIME_ENVIRONMENT_TIMEOUT');
     expect(diagnoseHealth({ error: 'ECONNREFUSED' }, CTX)).toMatch(/answered no answer \(ECONNREFUSED\).*Nothing answered at the API URL/s);
   });
 });

@@ -35,7 +35,8 @@ describe.skipIf(!available)(`localstack watch mode end to end (${reason})`, () =
     const handler = path.join(scratch.root, 'handler', 'index.ts');
     writeFileSync(handler, readFileSync(handler, 'utf8').replace("'こんにちは!はじめてのVPC Lambda!!'", "'hot reloaded'"));
     await watcher!.idle();
-    // LocalStack applies a change within about 700 ms (docs "Hot Reloading").
+    // LocalStack applies a change within about 700 ms (docs "Hot Reloading": "up to 700ms to detect code changes";
+    // source: localstack/localstack-docs@01991ee3066614f93033ae4a032a822858b9fa59, src/content/docs/aws/tooling/lambda-tools/hot-reloading.mdx).
     const deadline = Date.now() + 10_000;
     let body = '';
     while (Date.now() < deadline && body !== JSON.stringify('hot reloaded')) {

@@ -15,7 +15,8 @@ import { fakeModel, shlexSplit } from './test-fixtures.ts';
 
 // LocalStack cannot run here: these tests check the configuration it would get (the template's code location,
 // the folders esbuild writes, the LAMBDA_DOCKER_FLAGS for debugging, compose's watcher) against LocalStack's
-// documented and source behaviour, cited in hot-reload.ts.
+// documented and source behaviour, cited in hot-reload.ts. Source: localstack/localstack@8b9a79f05846835cf4dff63ab7eefdde9df83783
+// and docs.localstack.cloud "Hot Reloading" (localstack/localstack-docs src/content/docs/aws/tooling/lambda-tools/hot-reloading.mdx).
 
 describe('hotReloadSettings', () => {
   it('should be off unless watching or HARNESS_HOT_RELOAD=1', () => {
@@ -48,6 +49,7 @@ describe('the app synthesized for hot reloading', () => {
   }, 240_000);
   afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
+  // The magic bucket is `hot-reload` (localstack-core/localstack/constants.py DEFAULT_BUCKET_MARKER_LOCAL, config.py BUCKET_MARKER_LOCAL).
   it("should point the function's code at the magic bucket with the folder's absolute host path as key", () => {
     const code = model.template.Resources[model.apiFunction.logicalId]!.Properties!.Code;
     expect(code).toEqual({ S3Bucket: 'hot-reload', S3Key: '/home/dev/my project/.hot-reload/myHelloVPCLambda' });
@@ -69,6 +71,8 @@ describe('the app synthesized for hot reloading', () => {
     expect(() => hotReloadFolders(model, { localDir: '/p', hostDir: '/elsewhere' })).toThrow('is outside the hot-reload folder /elsewhere');
   });
 
+  // Source: localstack/localstack@8b9a79f0, localstack-core/localstack/services/lambda_/invocation/lambda_service.py
+  // `assert_hot_reloading_path_absolute` (InvalidParameterValueException for a key that is not an absolute path).
   it('should refuse a relative folder, which LocalStack rejects (lambda_service.py assert_hot_reloading_path_absolute)', async () => {
     await expect(synthesize({ stackName: 'HotReloadTest', outdir: path.join(outdir, 'rel'), hotReloadDir: 'relative/dir' })).rejects.toThrow(
       'hotReloadDir "relative/dir" must be an absolute path',
@@ -77,6 +81,8 @@ describe('the app synthesized for hot reloading', () => {
 });
 
 describe('nodeDebugDockerFlags', () => {
+  // LocalStack splits LAMBDA_DOCKER_FLAGS with shlex.split (docs/localstack-behaviour.md #3; localstack/localstack@8b9a79f0,
+  // localstack-core/localstack/utils/container_utils/container_client.py `parse_additional_flags`); shlexSplit ports it.
   it("should set NODE_OPTIONS with the function's own options and the inspector, and publish the port on loopback, as LocalStack splits them", () => {
     expect(shlexSplit(nodeDebugDockerFlags(9229, '--enable-source-maps'))).toEqual([
       '-e',
@@ -98,6 +104,9 @@ describe('dev options per target', () => {
   });
 });
 
+// Compose: `condition: service_completed_successfully` starts a service once the other exited 0, and `${PWD}` is taken
+// from the environment of the shell that runs `docker compose` (source: https://docs.docker.com/reference/compose-file/services/#depends_on,
+// https://docs.docker.com/reference/compose-file/interpolation/).
 describe("docker-compose.yml's watcher", () => {
   type Service = { command?: string[]; depends_on?: Record<string, { condition: string }>; environment?: Record<string, string> };
   const compose = parse(readFileSync(path.join(PROJECT_ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as { services: Record<string, Service> };

@@ -41,12 +41,13 @@ const health = (efs: boolean) =>
 // aws/catalog_exceptions.py `LicenseUpgradeRequiredException` (501, code InternalFailure), raised from
 // aws/handlers/service.py `create_exception_response`; rest-json errors carry `__type` and `message`
 // (aws/protocol/serializer.py `JSONResponseSerializer._serialize_error`) and the X-Amzn-Errortype header.
-const NOT_IN_LICENSE = JSON.stringify({
-  __type: 'InternalFailure',
-  message:
-    'Sorry, the efs service is not included within your LocalStack license, but is available in an upgraded license. ' +
-    'Please refer to https://docs.localstack.cloud/references/coverage for more details.',
-});
+export const notInLicense = (service: string) =>
+  JSON.stringify({
+    __type: 'InternalFailure',
+    message:
+      `Sorry, the ${service} service is not included within your LocalStack license, but is available in an upgraded license. ` +
+      'Please refer to https://docs.localstack.cloud/references/coverage for more details.',
+  });
 
 // services/lambda_/api_utils.py `map_config_out`: FunctionConfiguration has no FileSystemConfigs (the model does
 // not keep them: services/lambda_/invocation/lambda_models.py, `# file_system_configs` commented out), and
@@ -92,7 +93,7 @@ function answer(req: IncomingMessage, body: string, options: FakeLocalstackOptio
     return json(200, { items: keys.map((routeKey, i) => ({ routeId: `r${i}`, routeKey })) });
   }
   if (url.startsWith('/2015-02-01/file-systems')) {
-    if (!options.efsApi) return json(501, NOT_IN_LICENSE, { 'x-amzn-errortype': 'InternalFailure' });
+    if (!options.efsApi) return json(501, notInLicense('efs'), { 'x-amzn-errortype': 'InternalFailure' });
     return json(200, { FileSystems: url.includes('FileSystemId=') ? [{ FileSystemId: OUTPUTS.FileSystemId, LifeCycleState: 'available' }] : [] });
   }
   if (url.startsWith(`/2015-03-31/functions/${OUTPUTS.FunctionName}`)) return json(200, getFunction(OUTPUTS.FunctionName));

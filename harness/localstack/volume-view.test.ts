@@ -11,6 +11,10 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 /**
  * The container, played by this machine: the very commands run here (GNU find and base64, as in the Debian-based
  * LocalStack image), with the volume's mount point `/efs` mapped to a local folder. No Docker engine runs here.
+ * Source: localstack/localstack@8b9a79f05846835cf4dff63ab7eefdde9df83783, Dockerfile (`FROM python:3.13.12-slim-trixie`,
+ * whose Debian base has coreutils and findutils). The output is decoded as Testcontainers decodes an exec's
+ * (testcontainers 12.2.0 in node_modules, build/container-runtime/clients/container/docker-container-client.js
+ * `exec`: `chunk.toString()`, UTF-8).
  */
 function localExec(volumeDir: string, calls: string[][]): Exec {
   return (command) => {
@@ -19,7 +23,7 @@ function localExec(volumeDir: string, calls: string[][]): Exec {
     return new Promise((resolve) => {
       execFile(mapped[0]!, mapped.slice(1), { encoding: 'buffer' }, (error, stdout, stderr) => {
         const code = error ? ((error as { code?: number }).code ?? 1) : 0;
-        resolve({ exitCode: typeof code === 'number' ? code : 1, stdout: stdout.toString('latin1'), stderr: stderr.toString() });
+        resolve({ exitCode: typeof code === 'number' ? code : 1, stdout: stdout.toString(), stderr: stderr.toString() });
       });
     });
   };
@@ -30,13 +34,14 @@ describe('containerFolderView', () => {
   mkdirSync(path.join(volume, 'messages'), { recursive: true });
   writeFileSync(path.join(volume, 'messages', 'b.json'), '{"text":"こんにちは"}');
   writeFileSync(path.join(volume, 'messages', 'a name with spaces.json'), '{}');
+  writeFileSync(path.join(volume, 'messages', 'メモ.json'), '{}');
   writeFileSync(path.join(volume, 'blob.bin'), Buffer.from([0, 255, 10, 13, 128]));
   const calls: string[][] = [];
   const view = containerFolderView('/efs', localExec(volume, calls));
 
   it('should list a folder sorted, names with spaces whole, and an absent folder as empty', async () => {
     expect(await view.list()).toEqual(['blob.bin', 'messages']);
-    expect(await view.list('messages')).toEqual(['a name with spaces.json', 'b.json']);
+    expect(await view.list('messages')).toEqual(['a name with spaces.json', 'b.json', 'メモ.json']);
     expect(await view.list('nope')).toEqual([]);
     expect(calls[0]).toEqual(['find', '/efs', '-mindepth', '1', '-maxdepth', '1', '-printf', '%f\\0']);
   });
