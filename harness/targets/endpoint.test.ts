@@ -12,6 +12,7 @@ import { fakeApi, fakeCdk, fakeModel, OUTPUTS } from '../localstack/test-fixture
 import { Progress } from '../progress.ts';
 import { PROJECT_ROOT } from '../run.ts';
 import { deployToEndpoint, endpointSettings } from './endpoint.ts';
+import { GATEWAY_RESPONSES } from '../local/http-api.ts';
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'endpoint-target-test-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -152,7 +153,8 @@ describe('endpoint target against a LocalStack that answers as LocalStack does',
   });
 
   it('should fail with the diagnosis when /health is not 200', async () => {
-    fake = await startFakeLocalstack({ efsApi: false, health: [{ status: 404, body: '{"message":"Not Found"}' }] });
+    // API Gateway's answer for a route the API does not have (harness/local/http-api.ts GATEWAY_RESPONSES cites it).
+    fake = await startFakeLocalstack({ efsApi: false, health: [{ status: GATEWAY_RESPONSES.notFound.statusCode, body: GATEWAY_RESPONSES.notFound.body }] });
     await expect(deployToEndpoint(ctx({ HARNESS_ENDPOINT: fake.endpoint }), { runCdk: fakeCdk().run, healthWaitSeconds: 0 }, NOT_IN_CONTAINER)).rejects.toThrow(
       /answered HTTP 404 \{"message":"Not Found"\}; it must answer 200[\s\S]*The HTTP API does not serve GET \/health/,
     );
