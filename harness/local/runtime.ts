@@ -132,7 +132,8 @@ export class FunctionRuntime {
     this.options.log(`END RequestId: ${requestId}`);
     // Lambda's REPORT line, trailing tab included (live captures: DataBiosphere/azul#5720, 7 Dec 2023; billed per
     // 1 ms, rounded up: cargo-lambda/cargo-lambda#572, 1687.96 ms billed 1688 ms). Max Memory Used is left out
-    // only when the environment died before it could report its memory.
+    // only when the environment died before it could report its memory. `Status:` on a failure is ours: no
+    // capture we have shows Lambda's wording for it.
     const maxMemory = env.maxRssKb === undefined ? '' : `\tMax Memory Used: ${Math.ceil(env.maxRssKb / 1024)} MB`;
     this.options.log(
       `REPORT RequestId: ${requestId}\tDuration: ${durationMs.toFixed(2)} ms\tBilled Duration: ${Math.ceil(durationMs)} ms` +
