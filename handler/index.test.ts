@@ -38,6 +38,10 @@ interface Reply {
   readonly json: Record<string, any>;
 }
 
+/**
+ * Invokes the handler as an HTTP API would: a payload 2.0 event (built by httpEvent, which names its source) and the
+ * two context fields the handler reads (Source: https://docs.aws.amazon.com/lambda/latest/dg/nodejs-context.html).
+ */
 async function call(...args: Parameters<typeof httpEvent>): Promise<Reply> {
   const result = await handler(httpEvent(...args), { awsRequestId: 'test-request', functionName: 'myHelloVPCLambda' });
   const body = result.body ?? '';
@@ -114,6 +118,8 @@ describe('ANY /myHelloVPCLambda', () => {
 });
 
 describe('routing', () => {
+  // `$default` is the route key API Gateway sends for its catch-all route, which this API does not define
+  // (Source: https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-routes.html).
   it.each(['GET /nope', 'DELETE /messages', '$default', 'constructor', ''])('should answer the unknown route key %j with 404 not_found', async (routeKey) => {
     expectError(await call(routeKey), 404, 'not_found');
   });
@@ -169,6 +175,8 @@ describe('POST /messages', () => {
     expect(await storedMessage(reply.json.id)).toEqual({ id: reply.json.id, text: 'kept', createdAt: reply.json.createdAt });
   });
 
+  // API Gateway base64-encodes a body it does not take as text and sets isBase64Encoded (see
+  // harness/local/conformance/sources.ts: DOC_PAYLOAD, https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html).
   it('should decode a base64 body', async () => {
     const body = Buffer.from(JSON.stringify({ text: 'sent as octets ✓' })).toString('base64');
     const reply = await call('POST /messages', { body, isBase64Encoded: true });
@@ -229,6 +237,8 @@ describe('POST /messages', () => {
     });
   });
 
+  // Lambda's 6 MB limit on a synchronous invocation's response (see harness/local/conformance/sources.ts: HTTP_API_QUOTAS,
+  // https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html).
   describe('text size limit', () => {
     it('should be 4 KiB as stored, so that a page of 1,000 stays well under 6 MB', () => {
       expect(MAX_TEXT_BYTES).toBe(4096);
@@ -454,6 +464,8 @@ describe('GET /messages/{id}', () => {
     expectError(await call('GET /messages/{id}', { pathParameters: { id: randomUUID() } }), 404, 'not_found');
   });
 
+  // API Gateway decodes URL-encoded path parameters (DOC_ROUTES in harness/local/conformance/sources.ts), so `..`
+  // and `/` arrive decoded; the encoded forms stand for a caller that double-encodes.
   it.each([
     '..',
     '../../etc/passwd',

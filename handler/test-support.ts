@@ -24,7 +24,12 @@ export async function createTempMount(): Promise<TempMount> {
   return { root, mountPath, remove: () => rm(root, { recursive: true, force: true }) };
 }
 
-/** An event as an HTTP API sends it for `routeKey` (`METHOD /path`, `{id}` filled from `pathParameters`). */
+/**
+ * An event as an HTTP API sends it for `routeKey` (`METHOD /path`, `{id}` filled from `pathParameters`): rawPath keeps
+ * the percent-encoding, pathParameters are decoded, requestContext.http.method is the request's real method even on
+ * an ANY route. Source: https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html
+ * (payload format 2.0 example: its time and timeEpoch values) and http-api-develop-routes.html (decoded parameters).
+ */
 export function httpEvent(
   routeKey: string,
   options: { body?: string; isBase64Encoded?: boolean; pathParameters?: Record<string, string>; query?: Record<string, string> } = {},

@@ -44,6 +44,8 @@ describe('assemblyKey', () => {
     withEdit('handler/index.test.ts', (text) => `${text}\n// edited`, () => expect(keyOf()).toBe(before));
   });
 
+  // Source: aws-cdk-lib 2.276.0 (node_modules) core/lib/app.js: App reads CDK_CONTEXT_JSON into its context and
+  // CDK_OUTDIR only when no outdir is passed (synthesize always passes one); cx-api/lib/cxapi.js names them.
   it('should change with the app options and with the CDK_* environment the app reads, not with other variables', () => {
     const before = keyOf();
     expect(keyOf({ options: { stackName: 'Other', inspector: false } })).not.toBe(before);

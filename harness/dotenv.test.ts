@@ -30,6 +30,10 @@ function envFile(text: string = FILE_TEXT): string {
 }
 
 describe('loadDotEnv', () => {
+  // Source: compose-spec/compose-go@e70e961c3a3acebf0800b882f1afb3dbf1fb74a2 cli/options.go (WithEnvFiles:
+  // without --env-file, `.env` in the project's working directory) and types/mapping.go (Merge keeps a name already
+  // set); docker/compose@f72979427042620a94dd52ce78b39c68cb02c085 cmd/compose/compose.go applies cli.WithOsEnv before
+  // cli.WithDotEnv, "always win": a variable the shell sets, even to '', is never taken from the file.
   it('should read <project>/.env, the file docker compose reads', () => {
     expect(DOTENV_PATH).toBe(path.join(PROJECT_ROOT, '.env'));
   });

@@ -31,6 +31,9 @@ afterAll(async () => {
 });
 
 describe('startTarget on each target, when what it needs is missing', () => {
+  // The plans are LocalStack's: "API Gateway V2 (HTTP, Management and WebSocket API) in the Base plan"
+  // (Source: localstack/localstack-docs@09b2c747973ba165abd0b91745ddfe16d8bf9ad9 src/content/docs/aws/services/apigateway.mdx),
+  // EFS tagged "Ultimate" (localstack/localstack-docs@3d2fbc34d0967dbe6b9fa41008dfcea8ead466b4 src/content/docs/aws/services/efs.mdx).
   it('localstack without a token: names the plans and how to get a token, before any Docker call', async () => {
     const error = await failure(startTarget('localstack', options({})));
     expect(error.message).toMatch(/^Target "localstack" failed to start: LOCALSTACK_AUTH_TOKEN is not set/);

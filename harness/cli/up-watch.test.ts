@@ -140,6 +140,8 @@ describe('npm run dev (up --watch) on the local target', () => {
       expect(watchLines(dev).at(-1)).toMatch(/^\[watch\] handler\/index\.ts changed: rebuilt and reloaded in /);
 
       // 3. An infra edit: a new route reaches the function (API Gateway's own 404 before, the handler's after).
+      // The gateway's 404 body, Source: aws/aws-lambda-dotnet@0923e6af4f8c242be036b6ea2c055aa023cb288d
+      // Tools/LambdaTestTool-v2/src/Amazon.Lambda.TestTool/Extensions/ResultExtensions.cs (RouteNotFound, HTTP API mode).
       expect(await text(`${apiUrl}/extra`)).toEqual({ status: 404, body: '{"message":"Not Found"}' });
       edit(
         'infra/stack.ts',

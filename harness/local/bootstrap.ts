@@ -110,7 +110,7 @@ let current: number | undefined;
 function failEnvironment(label: 'Uncaught Exception' | 'Unhandled Promise Rejection', error: LambdaError, exitCode: number): void {
   logError(label, error);
   if (current === undefined) process.exit(exitCode);
-  send({ type: 'result', id: current, ok: false, fatal: true, ...error }, () => process.exit(exitCode));
+  send({ type: 'result', id: current, ok: false, fatal: true, ...error, maxRssKb: process.resourceUsage().maxRSS }, () => process.exit(exitCode));
 }
 process.on('uncaughtException', (error) => failEnvironment('Uncaught Exception', toLambdaError(error), 129));
 process.on('unhandledRejection', (reason) => {
@@ -141,12 +141,12 @@ process.on('message', (message: ParentMessage) => {
       const outcome = serialize(await handler(message.event, context));
       if (!outcome.ok) logError('Invoke Error', outcome);
       current = undefined;
-      send({ type: 'result', id: message.id, ...outcome });
+      send({ type: 'result', id: message.id, ...outcome, maxRssKb: process.resourceUsage().maxRSS });
     } catch (error) {
       const lambdaError = toLambdaError(error);
       logError('Invoke Error', lambdaError);
       current = undefined;
-      send({ type: 'result', id: message.id, ok: false, ...lambdaError });
+      send({ type: 'result', id: message.id, ok: false, ...lambdaError, maxRssKb: process.resourceUsage().maxRSS });
     }
   })();
 });

@@ -12,13 +12,19 @@ import type { RouteModel } from '../assembly.ts';
  * Pure functions: the server in server.ts does the I/O.
  */
 
-/** API Gateway's own answers, not the function's (bodies as HTTP APIs send them). */
+/** API Gateway's own answers, not the function's (bodies as HTTP APIs send them, JSON unless said otherwise). */
 export const GATEWAY_RESPONSES = {
+  /** aws/aws-lambda-dotnet@0923e6af4f8c242be036b6ea2c055aa023cb288d LambdaTestTool-v2 Extensions/ResultExtensions.cs (RouteNotFound). */
   notFound: { statusCode: 404, body: '{"message":"Not Found"}' },
-  tooLarge: { statusCode: 413, body: '{"message":"Request Entity Too Large"}' },
+  /**
+   * A body over 10 MB is refused before any route, in plain text: live captures koki-develop/lgtm-generator#10
+   * (12 Sep 2021: 413, `content-type: text; charset=utf-8`, this body) and chroma-core/chroma#1458 (2023, an
+   * HTTP API with a VPC link, same body).
+   */
+  tooLarge: { statusCode: 413, body: 'HTTP content length exceeded 10485760 bytes.', contentType: 'text; charset=utf-8' },
   /** The function failed: an unhandled error, a crash, its own timeout, or a response API Gateway can't read. */
   functionError: { statusCode: 500, body: '{"message":"Internal Server Error"}' },
-  /** The integration ran past API Gateway's own 30 s limit. */
+  /** The integration ran past API Gateway's own 30 s limit (live capture: cortexlabs/cortex#1225, 13 Aug 2020). */
   integrationTimeout: { statusCode: 503, body: '{"message":"Service Unavailable"}' },
 } as const;
 
@@ -289,10 +295,10 @@ export function toHttpResponse(result: unknown): HttpResponse {
   return { statusCode, headers, body: Buffer.from(text, isBase64Encoded === true ? 'base64' : 'utf8') };
 }
 
-export function gatewayResponse(response: { statusCode: number; body: string }): HttpResponse {
+export function gatewayResponse(response: { statusCode: number; body: string; contentType?: string }): HttpResponse {
   return {
     statusCode: response.statusCode,
-    headers: { 'content-type': ['application/json'] },
+    headers: { 'content-type': [response.contentType ?? 'application/json'] },
     body: Buffer.from(response.body, 'utf8'),
   };
 }

@@ -7,6 +7,9 @@ import { applyAccessPointIdentity } from './identity.ts';
 import { FunctionRuntime } from './runtime.ts';
 
 // The access point of infra/stack.ts: POSIX user 1001:1001, root /lambda created 1001:1001 mode 750.
+// What EFS does with it: every request through the access point runs as its POSIX user, and a missing root
+// directory is created with CreationInfo's owner and mode (Source: https://docs.aws.amazon.com/efs/latest/ug/efs-access-points.html
+// and https://docs.aws.amazon.com/efs/latest/ug/API_CreationInfo.html); the rest is POSIX permission checks.
 const mount = (overrides: Partial<MountModel> = {}): MountModel => ({
   mountPath: '/mnt/msg',
   accessPointLogicalId: 'AP',

@@ -57,6 +57,11 @@ afterEach(async () => {
   lines.length = 0;
 });
 
+// Sources of the Lambda behaviour asserted below (the Node.js runtime's own client is aws/aws-lambda-nodejs-runtime-interface-client@da5777a8963928cac4f6f93d88d6928262f6bd2a):
+// - reserved variables: https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime
+// - log lines: https://docs.aws.amazon.com/lambda/latest/dg/nodejs-logging.html; REPORT and INIT_REPORT as live
+//   captures show them (DataBiosphere/azul#5720, 2023; cargo-lambda/cargo-lambda#572, 2023)
+// - limits: https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html and harness/local/limits.ts
 describe('FunctionRuntime', () => {
   it("should run the handler with only the function's environment and Lambda's reserved variables", async () => {
     process.env.HARNESS_TEST_SECRET = 'must-not-leak';
@@ -89,17 +94,25 @@ describe('FunctionRuntime', () => {
     expect(rt.size).toBe(3);
   });
 
+  // Source: aws/aws-lambda-nodejs-runtime-interface-client@da5777a8963928cac4f6f93d88d6928262f6bd2a, src/Errors.js (toRapidResponse).
   it('should report an unhandled error with its type and message', async () => {
     const outcome = await make().invoke({ op: 'throw' });
     expect(outcome).toMatchObject({ ok: false, errorType: 'TypeError', errorMessage: 'bad thing' });
   });
 
+  // Lambda's payload for it, captured: {"errorType":"Runtime.ExitError","errorMessage":"RequestId: <id> Error: Runtime
+  // exited with error: exit status 137"} (aws/aws-lambda-dotnet#480, 2019).
   it('should report a process that exits mid-invocation as Runtime.ExitError, and start a fresh one next time', async () => {
     const rt = make();
-    expect(await rt.invoke({ op: 'exit' })).toMatchObject({ ok: false, errorType: 'Runtime.ExitError', errorMessage: expect.stringContaining('exit status 3') });
+    expect(await rt.invoke({ op: 'exit' }, 'req-exit')).toMatchObject({
+      ok: false,
+      errorType: 'Runtime.ExitError',
+      errorMessage: 'RequestId: req-exit Error: Runtime exited with error: exit status 3',
+    });
     expect(await rt.invoke({ op: 'pid' })).toMatchObject({ ok: true });
   });
 
+  // "Task timed out after 300.10 seconds", two decimals (live capture: aws-samples/aws-cloudfront-samples#30, 2020).
   it("should kill an invocation that runs past the function's timeout", async () => {
     const rt = make({ fn: fn({ timeoutSeconds: 1 }) });
     await rt.invoke({ op: 'pid' }); // warm: the clock below measures the invocation, not a process start on a busy machine
@@ -113,7 +126,8 @@ describe('FunctionRuntime', () => {
   it('should crash on demand (injected fault) without running the handler', async () => {
     const rt = make();
     rt.fault = 'crash';
-    expect(await rt.invoke({ op: 'log-me' })).toMatchObject({ ok: false, errorType: 'Runtime.ExitError', errorMessage: expect.stringContaining('signal: kill') });
+    // "Runtime exited with error: signal: killed" (live capture: Sparticuz/chromium#21, 2022).
+    expect(await rt.invoke({ op: 'log-me' })).toMatchObject({ ok: false, errorType: 'Runtime.ExitError', errorMessage: expect.stringMatching(/Runtime exited with error: signal: killed$/) });
     expect(lines.join('\n')).not.toContain('hello from log-me');
   });
 
@@ -122,9 +136,13 @@ describe('FunctionRuntime', () => {
     expect(lines[0]).toBe('START RequestId: req-42 Version: $LATEST');
     expect(lines.some((l) => /\treq-42\tINFO\thello from log-me$/.test(l))).toBe(true);
     expect(lines).toContain('END RequestId: req-42');
-    expect(lines.at(-1)).toMatch(/^REPORT RequestId: req-42\tDuration: [\d.]+ ms\tMemory Size: 128 MB$/);
+    expect(lines.at(-1)).toMatch(/^REPORT RequestId: req-42\tDuration: [\d.]+ ms\tBilled Duration: \d+ ms\tMemory Size: 128 MB\tMax Memory Used: \d+ MB\t$/);
+    const [, duration, billed] = /Duration: ([\d.]+) ms\tBilled Duration: (\d+) ms/.exec(lines.at(-1)!)!;
+    expect(Number(billed)).toBe(Math.ceil(Number(duration)));
   });
 
+  // Source: aws/aws-lambda-nodejs-runtime-interface-client@da5777a8963928cac4f6f93d88d6928262f6bd2a, src/UserFunction.js (MODULE_NOT_FOUND → ImportModuleError) and src/index.mjs (the
+  // "Uncaught Exception" line, src/Errors.js toFormatted's leading tab).
   it('should report a missing handler module as Runtime.ImportModuleError, as the Node.js runtime does', async () => {
     const outcome = await make({ fn: fn({ handler: 'missing.handler' }) }).invoke({});
     expect(outcome).toMatchObject({ ok: false, errorType: 'Runtime.ImportModuleError', errorMessage: expect.stringMatching(/^Error: Cannot find module 'missing'/) });
@@ -133,12 +151,15 @@ describe('FunctionRuntime', () => {
     expect(lines.some((l) => /\tinit\tERROR\tUncaught Exception \t\{"errorType":"Runtime\.ImportModuleError"/.test(l))).toBe(true);
   });
 
+  // Source: aws/aws-lambda-nodejs-runtime-interface-client@da5777a8963928cac4f6f93d88d6928262f6bd2a, src/UserFunction.js ("${fullHandlerString} is undefined or not exported").
   it('should report an export that does not exist as Runtime.HandlerNotFound with the runtime\'s message', async () => {
     const outcome = await make({ fn: fn({ handler: 'index.nothing' }) }).invoke({});
     expect(outcome).toMatchObject({ ok: false, errorType: 'Runtime.HandlerNotFound', errorMessage: 'index.nothing is undefined or not exported' });
   });
 
-  // aws-lambda-nodejs-runtime-interface-client src/InvokeContext.js and the developer guide's variable table.
+  // Source: aws/aws-lambda-nodejs-runtime-interface-client@da5777a8963928cac4f6f93d88d6928262f6bd2a, src/InvokeContext.js (the context's fields), and the developer guide's table of reserved variables
+  // (https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime).
+  // Log stream name shape: https://docs.aws.amazon.com/lambda/latest/dg/nodejs-logging.html ("2019/06/07/[$LATEST]e6f4…").
   it('should give the context object and the environment variables Lambda defines', async () => {
     const rt = make();
     const env = ((await rt.invoke({ op: 'env' })) as { result: { env: Record<string, string> } }).result.env;
@@ -171,6 +192,7 @@ describe('FunctionRuntime', () => {
     });
   });
 
+  // Source: aws/aws-lambda-nodejs-runtime-interface-client@da5777a8963928cac4f6f93d88d6928262f6bd2a, src/Errors.js (toRapidResponse: a non-Error is reported as typeof, its toString(), trace []).
   it('should report errors in the runtime\'s shape: name, message and stack lines; anything else thrown by its type', async () => {
     const rt = make();
     const error = await rt.invoke({ op: 'throw' });
@@ -181,6 +203,8 @@ describe('FunctionRuntime', () => {
     expect(await rt.invoke({ op: 'throw-string' })).toMatchObject({ errorType: 'string', errorMessage: 'plain string', trace: [] });
   });
 
+  // Source: aws/aws-lambda-nodejs-runtime-interface-client@da5777a8963928cac4f6f93d88d6928262f6bd2a, src/index.mjs (unhandledRejection: the error is reported, then exit 128) and src/Errors.js
+  // (UnhandledPromiseRejection's message is String(reason), here "Error: stray").
   it('should fail the invocation with Runtime.UnhandledPromiseRejection and replace the environment, as the runtime does', async () => {
     const rt = make();
     const first = await rt.invoke({ op: 'pid' });
@@ -189,10 +213,13 @@ describe('FunctionRuntime', () => {
     expect((next as { result: { pid: number } }).result.pid).not.toBe((first as { result: { pid: number } }).result.pid);
   });
 
+  // See harness/local/conformance/sources.ts: NODE_RUNTIME (src/RAPIDClient.js, _trySerializeResponse).
   it('should post an undefined result as null, as the runtime serializes it', async () => {
     expect(await make().invoke({ op: 'undefined' })).toMatchObject({ ok: true, result: null, payload: 'null' });
   });
 
+  // See harness/local/conformance/sources.ts: LAMBDA_RESPONSE_LIMIT (getmoto/moto tests/test_awslambda/test_lambda_invoke.py
+  // @75330e9c2252cb8e374f89bb04bf757e13ed840f records the Invoke API's error payload).
   it("should refuse a response over Lambda's 6 MB limit with Function.ResponseSizeTooLarge", async () => {
     const rt = make({ fn: fn({ memoryMb: 256 }) });
     // The payload is the JSON string: two quotes plus the characters.
@@ -205,10 +232,12 @@ describe('FunctionRuntime', () => {
     });
   });
 
+  // "File descriptors: 1,024" (Source: https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html).
   it("should run each environment with Lambda's 1,024 open files", async () => {
     expect(await make().invoke({ op: 'nofile' })).toMatchObject({ ok: true, result: '1024' });
   });
 
+  // An EFS access point applies its POSIX user to every request (Source: https://docs.aws.amazon.com/efs/latest/ug/efs-access-points.html).
   it.skipIf(process.getuid?.() !== 0)("should run as the access point's POSIX user when the harness runs as root", async () => {
     chmodSync(assetDir, 0o755); // mkdtemp makes it private to root; Lambda's task root is readable by the function
     runtime = new FunctionRuntime({ fn: fn(), environment: {}, region: 'us-east-1', accountId: '000000000000', log: (l) => lines.push(l), runAs: { uid: 1001, gid: 1001 } });

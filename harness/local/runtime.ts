@@ -41,9 +41,10 @@ export interface LambdaError {
 export type ChildMessage =
   | { type: 'ready' }
   | ({ type: 'init-error' } & LambdaError)
-  | { type: 'result'; id: number; ok: true; payload: string }
+  /** `maxRssKb`: the environment's peak resident memory so far (`process.resourceUsage().maxRSS`), for REPORT. */
+  | { type: 'result'; id: number; ok: true; payload: string; maxRssKb: number }
   /** `fatal`: the environment is ending (an error escaped the handler), so it takes no further invocation. */
-  | ({ type: 'result'; id: number; ok: false; fatal?: true } & LambdaError);
+  | ({ type: 'result'; id: number; ok: false; fatal?: true; maxRssKb: number } & LambdaError);
 
 export type InvokeOutcome =
   /** `payload`: the JSON the runtime posted (what the Invoke API returns); `result`: the same, parsed. */
@@ -78,6 +79,8 @@ interface ExecutionEnvironment {
   currentRequestId?: string;
   /** Runs code that a `replace` superseded: removed as soon as its invocation ends. */
   stale?: boolean;
+  /** Peak resident memory it last reported; unknown when it died before its first result. */
+  maxRssKb?: number;
 }
 
 export class FunctionRuntime {
@@ -127,9 +130,16 @@ export class FunctionRuntime {
     );
     const durationMs = performance.now() - started;
     this.options.log(`END RequestId: ${requestId}`);
+    // Lambda's REPORT line, trailing tab included (live captures: DataBiosphere/azul#5720, 7 Dec 2023; billed per
+    // 1 ms, rounded up: cargo-lambda/cargo-lambda#572, 1687.96 ms billed 1688 ms). Max Memory Used is left out
+    // only when the environment died before it could report its memory. `Status:` on a failure is ours: no
+    // capture we have shows Lambda's wording for it.
+    const maxMemory = env.maxRssKb === undefined ? '' : `\tMax Memory Used: ${Math.ceil(env.maxRssKb / 1024)} MB`;
     this.options.log(
-      `REPORT RequestId: ${requestId}\tDuration: ${durationMs.toFixed(2)} ms\tMemory Size: ${this.options.fn.memoryMb} MB` +
-        (outcome.ok ? '' : `\tStatus: ${outcome.errorType}`),
+      `REPORT RequestId: ${requestId}\tDuration: ${durationMs.toFixed(2)} ms\tBilled Duration: ${Math.ceil(durationMs)} ms` +
+        `\tMemory Size: ${this.options.fn.memoryMb} MB${maxMemory}` +
+        (outcome.ok ? '' : `\tStatus: ${outcome.errorType}`) +
+        '\t',
     );
     this.release(env);
     return { ...outcome, durationMs };
@@ -183,8 +193,9 @@ export class FunctionRuntime {
       };
       const onMessage = (message: ChildMessage): void => {
         if (message.type !== 'result' || message.id !== id) return;
+        env.maxRssKb = message.maxRssKb;
         if (message.ok) return finish({ ok: true, result: JSON.parse(message.payload), payload: message.payload, durationMs: 0 }, false);
-        const { type: _type, id: _id, ok: _ok, fatal, ...error } = message;
+        const { type: _type, id: _id, ok: _ok, fatal, maxRssKb: _maxRssKb, ...error } = message;
         finish({ ...error, ok: false, durationMs: 0 }, fatal === true);
       };
       const onExit = (code: number | null, signal: NodeJS.Signals | null): void => {
@@ -193,7 +204,7 @@ export class FunctionRuntime {
           {
             ok: false,
             errorType: 'Runtime.ExitError',
-            errorMessage: `RequestId: ${requestId} Error: Runtime exited with error: ${signal ? `signal: ${signal.replace('SIG', '').toLowerCase()}` : `exit status ${code}`}`,
+            errorMessage: `RequestId: ${requestId} Error: Runtime exited with error: ${signal ? `signal: ${GO_SIGNAL_NAMES[signal] ?? signal}` : `exit status ${code}`}`,
             durationMs: 0,
           },
           false,
@@ -326,6 +337,19 @@ export class FunctionRuntime {
     await exited;
   }
 }
+
+/**
+ * How Lambda's Go init process words a runtime killed by a signal (Go's syscall.Signal strings): "Runtime exited with
+ * error: signal: killed" (live capture: Sparticuz/chromium#21, 2022), "signal: segmentation fault" (awslabs/aws-lambda-cpp#30).
+ */
+const GO_SIGNAL_NAMES: Partial<Record<NodeJS.Signals, string>> = {
+  SIGKILL: 'killed',
+  SIGTERM: 'terminated',
+  SIGSEGV: 'segmentation fault',
+  SIGABRT: 'aborted',
+  SIGBUS: 'bus error',
+  SIGINT: 'interrupt',
+};
 
 /** An environment that failed its init phase, with the error the runtime reported. */
 class InitError extends Error {

@@ -19,7 +19,8 @@ describe('local target', () => {
         const res = await fetch(`${run.info.apiUrl}/myHelloVPCLambda`);
         expect(res.status).toBe(200);
         await res.text();
-        // Read while the target runs: a failure report copies the file at any moment.
+        // Read while the target runs: a failure report copies the file at any moment. The line shapes are Lambda's
+        // (Source: https://docs.aws.amazon.com/lambda/latest/dg/nodejs-logging.html, "Example log format").
         const lines = readFileSync(logFile, 'utf8').split('\n');
         const start = lines.filter((l) => l.startsWith('START RequestId: ')).at(-1)!;
         const requestId = start.split(' ')[2]!;

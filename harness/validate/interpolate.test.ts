@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { interpolate, type Lookup, substitute } from './interpolate.ts';
 
-// Expected values are compose-go's own (github:compose-spec/compose-go, template/template_test.go at
-// e70e961c3a3acebf0800b882f1afb3dbf1fb74a2), with the same variables: FOO set, BAR set but empty, others unset.
+// Expected values are compose-go's own, with the same variables: FOO set, BAR set but empty, others unset.
+// Source: https://github.com/compose-spec/compose-go/blob/e70e961c3a3acebf0800b882f1afb3dbf1fb74a2/template/template_test.go
 const VARIABLES: Record<string, string> = { FOO: 'first', BAR: '' };
 const lookup: Lookup = (name) => VARIABLES[name];
 
@@ -62,6 +62,7 @@ describe('substitute', () => {
 });
 
 describe('interpolate', () => {
+  // Source: compose-go@e70e961c interpolation/interpolation.go (recursiveInterpolate, newPathError).
   it('should interpolate values at any depth, never keys, and name the path of a failing value', () => {
     const config = { services: { app: { image: 'node:${TAG:-24}', environment: { $FOO: '$FOO' }, command: ['echo', '$$HOME'] } } };
     expect(interpolate(config, lookup)).toEqual({ services: { app: { image: 'node:24', environment: { $FOO: 'first' }, command: ['echo', '$HOME'] } } });
@@ -71,6 +72,8 @@ describe('interpolate', () => {
     expect(() => interpolate({ services: { app: { image: '${IMAGE' } } }, lookup)).toThrow('invalid interpolation format for services.app.image');
   });
 
+  // Source: compose-go@e70e961c loader/interpolate.go (healthcheck.retries: toInt = strconv.Atoi, tty and
+  // networks.*.external: toBoolean); the message wraps Go's *strconv.NumError as is.
   it('should cast the values compose casts, and refuse what does not cast (loader/interpolate.go)', () => {
     const numbers: Lookup = (name) => ({ RETRIES: '3', TTY: 'yes', EXTERNAL: 'false' })[name];
     const config = { services: { app: { tty: '$TTY', healthcheck: { retries: '${RETRIES}' }, environment: { RETRIES: '$RETRIES' } } }, networks: { n: { external: '$EXTERNAL' } } };
@@ -79,7 +82,13 @@ describe('interpolate', () => {
       networks: { n: { external: false } },
     });
     expect(() => interpolate({ services: { app: { healthcheck: { retries: 'many' } } } }, lookup)).toThrow(
-      'error while interpolating services.app.healthcheck.retries: failed to cast to expected type: invalid integer: "many"',
+      'error while interpolating services.app.healthcheck.retries: failed to cast to expected type: strconv.Atoi: parsing "many": invalid syntax',
+    );
+    expect(() => interpolate({ services: { app: { pids_limit: 'lots' } } }, lookup)).toThrow(
+      'error while interpolating services.app.pids_limit: failed to cast to expected type: strconv.ParseInt: parsing "lots": invalid syntax',
+    );
+    expect(() => interpolate({ services: { app: { cpus: 'half' } } }, lookup)).toThrow(
+      'error while interpolating services.app.cpus: failed to cast to expected type: strconv.ParseFloat: parsing "half": invalid syntax',
     );
   });
 });

@@ -125,7 +125,8 @@ function applyOperator(operator: Operator, substitution: string, lookup: Lookup)
   }
 }
 
-type Cast = 'int' | 'float' | 'bool';
+/** compose-go's casts: toInt (strconv.Atoi), toInt64 (strconv.ParseInt), toFloat/toFloat32 (strconv.ParseFloat), toBoolean. */
+type Cast = 'int' | 'int64' | 'float' | 'bool';
 
 /**
  * loader/interpolate.go's interpolateTypeCastMapping: paths whose interpolated string Compose turns into a number
@@ -134,13 +135,13 @@ type Cast = 'int' | 'float' | 'bool';
 const CASTS: readonly (readonly [string, Cast])[] = [
   ...(
     [
-      ['cpu_count', 'int'], ['cpu_percent', 'float'], ['cpu_period', 'int'], ['cpu_quota', 'int'], ['cpu_rt_period', 'int'],
-      ['cpu_rt_runtime', 'int'], ['cpus', 'float'], ['cpu_shares', 'int'], ['init', 'bool'], ['depends_on.*.required', 'bool'],
+      ['cpu_count', 'int64'], ['cpu_percent', 'float'], ['cpu_period', 'int64'], ['cpu_quota', 'int64'], ['cpu_rt_period', 'int64'],
+      ['cpu_rt_runtime', 'int64'], ['cpus', 'float'], ['cpu_shares', 'int64'], ['init', 'bool'], ['depends_on.*.required', 'bool'],
       ['depends_on.*.restart', 'bool'], ['deploy.replicas', 'int'], ['deploy.update_config.parallelism', 'int'],
       ['deploy.update_config.max_failure_ratio', 'float'], ['deploy.rollback_config.parallelism', 'int'],
       ['deploy.rollback_config.max_failure_ratio', 'float'], ['deploy.restart_policy.max_attempts', 'int'],
       ['deploy.placement.max_replicas_per_node', 'int'], ['healthcheck.retries', 'int'], ['healthcheck.disable', 'bool'],
-      ['oom_kill_disable', 'bool'], ['oom_score_adj', 'int'], ['pids_limit', 'int'], ['ports.[].target', 'int'],
+      ['oom_kill_disable', 'bool'], ['oom_score_adj', 'int64'], ['pids_limit', 'int64'], ['ports.[].target', 'int'],
       ['privileged', 'bool'], ['read_only', 'bool'], ['scale', 'int'], ['stdin_open', 'bool'], ['tty', 'bool'],
       ['ulimits.*', 'int'], ['ulimits.*.hard', 'int'], ['ulimits.*.soft', 'int'], ['volumes.[].read_only', 'bool'],
       ['volumes.[].volume.nocopy', 'bool'],
@@ -165,9 +166,10 @@ function cast(value: string, to: Cast): number | boolean {
     if (['false', 'n', 'no', 'off'].includes(lower)) return false;
     throw new Error(`invalid boolean: ${value}`);
   }
-  // strconv.Atoi / ParseFloat, for their decimal forms.
-  const number = to === 'int' ? (/^[+-]?\d+$/.test(value) ? Number(value) : NaN) : /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(value) ? Number(value) : NaN;
-  if (Number.isNaN(number)) throw new Error(`invalid ${to === 'int' ? 'integer' : 'number'}: ${JSON.stringify(value)}`);
+  // strconv.Atoi / ParseInt / ParseFloat, for their decimal forms; the message is Go's *strconv.NumError.
+  const number = to === 'float' ? (/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(value) ? Number(value) : NaN) : /^[+-]?\d+$/.test(value) ? Number(value) : NaN;
+  const parser = { int: 'Atoi', int64: 'ParseInt', float: 'ParseFloat' }[to];
+  if (Number.isNaN(number)) throw new Error(`strconv.${parser}: parsing ${JSON.stringify(value)}: invalid syntax`);
   return number;
 }
 
