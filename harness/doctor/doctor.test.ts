@@ -7,6 +7,7 @@ import { PROJECT_ROOT } from '../run.ts';
 import type { DockerPing } from '../select.ts';
 import { type DoctorDeps, dockerPlacement, gatherFacts } from './checks.ts';
 import { doctorReport, renderJson, renderText, type TargetVerdict } from './report.ts';
+import { HEALTH_BODIES } from '../localstack/test-fixtures.ts';
 
 // ---- Recorded answers of the outside services (each with its source) ----
 
@@ -15,21 +16,8 @@ import { doctorReport, renderJson, renderText, type TargetVerdict } from './repo
 // api/server/middleware/version.go); pingDocker turns that into this value (harness/select.test.ts serves the raw answer).
 const DOCKER_ANSWERS: DockerPing = { ok: true, server: 'Docker/28.5.1 (linux)', apiVersion: '1.51', podman: false };
 
-// LocalStack's GET /_localstack/health: {"services": {<name>: <ServiceState value>}, "edition": …, "version": …}
-// (localstack/localstack@8b9a79f, localstack-core/localstack/services/internal.py HealthResource.on_get; states from
-// services/plugins.py ServiceState: available, running, disabled, …). Edition and version values as a 2026 image names them.
-const LOCALSTACK_ALL = JSON.stringify({
-  services: { cloudformation: 'available', lambda: 'running', apigatewayv2: 'available', efs: 'available', iam: 'available', s3: 'running' },
-  edition: 'pro',
-  version: '2026.8.0',
-});
-const LOCALSTACK_WITHOUT_HTTP_APIS = JSON.stringify({
-  services: { cloudformation: 'available', lambda: 'available', apigatewayv2: 'disabled', s3: 'available' },
-  edition: 'pro',
-  version: '2026.8.0',
-});
-// fakecloud's GET /_fakecloud/health (faiscadev/fakecloud@8ac2d3a, crates/fakecloud-sdk/src/types.rs HealthResponse).
-const FAKECLOUD = JSON.stringify({ status: 'ok', version: '0.8.1', services: ['apigatewayv2', 'cloudformation', 'lambda'] });
+// LocalStack's and fakecloud's health answers, as the detection tests use them (sources cited in test-fixtures.ts).
+const { localstackAll: LOCALSTACK_ALL, localstackWithoutHttpApis: LOCALSTACK_WITHOUT_HTTP_APIS, fakecloud: FAKECLOUD } = HEALTH_BODIES;
 const NOT_FOUND: ProbeResult = { status: 404, body: '' };
 const REFUSED: ProbeResult = { error: 'ECONNREFUSED' };
 
@@ -191,8 +179,8 @@ describe('npm run doctor: verdicts', () => {
   it('should say what the emulator at HARNESS_ENDPOINT is when it cannot host the pattern', async () => {
     const fake = await run({ ...ENV, HARNESS_ENDPOINT: 'http://localhost:4567' }, { probeEmulator: emulatorAnswering('fakecloud', FAKECLOUD) });
     expect(fake.row('endpoint').ready).toBe(false);
-    expect(fake.row('endpoint').reason).toMatch(/^The emulator at http:\/\/localhost:4567 is fakecloud 0\.8\.1, which cannot host this pattern/);
-    expect(fake.text).toMatch(/emulator at http:\/\/localhost:4567\s+fakecloud 0\.8\.1/);
+    expect(fake.row('endpoint').reason).toMatch(/^The emulator at http:\/\/localhost:4567 is fakecloud 0\.9\.1, which cannot host this pattern/);
+    expect(fake.text).toMatch(/emulator at http:\/\/localhost:4567\s+fakecloud 0\.9\.1/);
     const hobby = await run(ENV, { probeEmulator: emulatorAnswering('localstack', LOCALSTACK_WITHOUT_HTTP_APIS) });
     expect(hobby.row('endpoint').reason).toContain('does not offer apigatewayv2 (disabled; in the Base plan)');
   });

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { MountModel } from '../assembly.ts';
+import { MOUNT } from '../localstack/test-fixtures.ts';
 import { applyAccessPointIdentity } from './identity.ts';
 import { FunctionRuntime } from './runtime.ts';
 
@@ -10,24 +11,14 @@ import { FunctionRuntime } from './runtime.ts';
 // What EFS does with it: every request through the access point runs as its POSIX user, and a missing root
 // directory is created with CreationInfo's owner and mode (Source: https://docs.aws.amazon.com/efs/latest/ug/efs-access-points.html
 // and https://docs.aws.amazon.com/efs/latest/ug/API_CreationInfo.html); the rest is POSIX permission checks.
-const mount = (overrides: Partial<MountModel> = {}): MountModel => ({
-  mountPath: '/mnt/msg',
-  accessPointLogicalId: 'AP',
-  fileSystemLogicalId: 'FS',
-  rootPath: '/lambda',
-  posixUid: 1001,
-  posixGid: 1001,
-  ownerUid: 1001,
-  ownerGid: 1001,
-  permissions: '750',
-  ...overrides,
-});
+// The template's access point (infra/stack.ts: uid/gid 1001, root /lambda created 1001:1001 0750), as the LocalStack tests model it.
+const mount = (overrides: Partial<MountModel> = {}): MountModel => ({ ...MOUNT, ...overrides });
 
 const made: string[] = [];
 const layout = () => {
   const efsRoot = mkdtempSync(path.join(os.tmpdir(), 'identity-test-'));
   made.push(efsRoot);
-  const rootDir = path.join(efsRoot, 'FS', 'lambda');
+  const rootDir = path.join(efsRoot, MOUNT.fileSystemLogicalId, MOUNT.rootPath);
   mkdirSync(rootDir, { recursive: true });
   return { efsRoot, rootDir };
 };

@@ -2,30 +2,13 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { classifyEmulator, emulatorProblem, probeEmulator, requireCapableEmulator } from './detect.ts';
+import { HEALTH_BODIES } from './test-fixtures.ts';
 
-// Bodies as the emulators send them: LocalStack's /_localstack/health (services map, edition, version:
-// localstack/localstack@8b9a79f0, services/internal.py HealthResource; states from services/plugins.py ServiceState);
-// Floci's HealthController answers both /_floci/health and /_localstack/health; MiniStack's /_ministack/health;
-// fakecloud's /_fakecloud/health (faiscadev/fakecloud@8ac2d3aa, crates/fakecloud-server/src/main.rs).
-const LOCALSTACK_ALL = JSON.stringify({
-  services: { cloudformation: 'available', lambda: 'running', apigatewayv2: 'available', efs: 'available', s3: 'running', iam: 'available' },
-  edition: 'pro',
-  version: '2026.8.0',
-});
-const LOCALSTACK_HOBBY = JSON.stringify({
-  services: { cloudformation: 'available', lambda: 'available', apigatewayv2: 'disabled', s3: 'available' },
-  edition: 'pro',
-  version: '2026.8.0',
-});
+// Bodies as the emulators send them: LocalStack's and fakecloud's from test-fixtures.ts (sources cited there);
+// Floci's HealthController answers both /_floci/health and /_localstack/health; MiniStack's /_ministack/health.
+const { localstackAll: LOCALSTACK_ALL, localstackWithoutHttpApis: LOCALSTACK_HOBBY, localstackBase: LOCALSTACK_BASE, fakecloud: FAKECLOUD } = HEALTH_BODIES;
 const FLOCI = JSON.stringify({ services: { s3: 'running', lambda: 'running', efs: 'running' }, edition: 'floci-always-free', version: '1.5.2' });
 const MINISTACK = JSON.stringify({ services: { s3: 'available', lambda: 'available' }, edition: 'light', version: '1.2.0' });
-const FAKECLOUD = JSON.stringify({ status: 'ok', version: '0.9.1', services: ['s3', 'lambda', 'cloudformation', 'apigatewayv2'] });
-// A Base-plan LocalStack: no efs in the map (which is fine: the EFS API decides bridge-only).
-const LOCALSTACK_BASE = JSON.stringify({
-  services: { cloudformation: 'available', lambda: 'running', apigatewayv2: 'available', s3: 'running' },
-  edition: 'pro',
-  version: '2026.8.0',
-});
 const NOT_FOUND = { status: 404, body: '<Error><Code>NoSuchBucket</Code></Error>' };
 const REFUSED = { error: 'ECONNREFUSED' };
 const HOW = 'Start it with docker compose up.';

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { OUTPUTS } from './test-fixtures.ts';
+import { localstackHealth, OUTPUTS } from './test-fixtures.ts';
 
 /**
  * A LocalStack on 127.0.0.1 for tests of the whole start (detection, EFS choice, checks, Active, /health),
@@ -28,15 +28,10 @@ export interface FakeLocalstack {
   close(): Promise<void>;
 }
 
-// services/internal.py `HealthResource` (services map, edition, version); states from services/plugins.py
-// `ServiceState`. A Base-plan image lists no efs; whether the 2026 image lists it as something else is not
-// documented, which is why the EFS API itself is asked (efs-mode.ts).
+// The health answer (test-fixtures.ts cites its source). A Base-plan image lists no efs; whether the 2026 image
+// lists it as something else is not documented, which is why the EFS API itself is asked (efs-mode.ts).
 const health = (efs: boolean) =>
-  JSON.stringify({
-    services: { cloudformation: 'running', lambda: 'running', apigatewayv2: 'available', logs: 'running', s3: 'running', ...(efs ? { efs: 'available' } : {}) },
-    edition: 'pro',
-    version: '2026.8.0',
-  });
+  localstackHealth({ cloudformation: 'running', lambda: 'running', apigatewayv2: 'available', logs: 'running', s3: 'running', ...(efs ? { efs: 'available' } : {}) });
 
 // aws/catalog_exceptions.py `LicenseUpgradeRequiredException` (501, code InternalFailure), raised from
 // aws/handlers/service.py `create_exception_response`; rest-json errors carry `__type` and `message`

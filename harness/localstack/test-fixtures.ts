@@ -9,6 +9,28 @@ import type { EmulatorApi } from './emulator-api.ts';
  * paying for a synthesis) and an emulator API that answers like a LocalStack holding the deployed stack.
  */
 
+/**
+ * LocalStack's GET /_localstack/health: `{"services": {<name>: <ServiceState>}, "edition", "version"}`
+ * (localstack/localstack@8b9a79f0, localstack-core/localstack/services/internal.py `HealthResource.on_get`; states
+ * from services/plugins.py `ServiceState`: available, running, disabled, …). Edition and version as a 2026 image
+ * names them. Shared by the detection, doctor and fake-LocalStack tests.
+ */
+export function localstackHealth(services: Readonly<Record<string, string>>): string {
+  return JSON.stringify({ services, edition: 'pro', version: '2026.8.0' });
+}
+
+/** Health answers of the emulators the tests meet. */
+export const HEALTH_BODIES = {
+  /** Every service this pattern uses, the EFS API included (Ultimate). */
+  localstackAll: localstackHealth({ cloudformation: 'available', lambda: 'running', apigatewayv2: 'available', efs: 'available', s3: 'running', iam: 'available' }),
+  /** HTTP APIs outside the plan (Hobby). */
+  localstackWithoutHttpApis: localstackHealth({ cloudformation: 'available', lambda: 'available', apigatewayv2: 'disabled', s3: 'available' }),
+  /** Base: no efs in the map (fine: the EFS API itself decides bridge-only). */
+  localstackBase: localstackHealth({ cloudformation: 'available', lambda: 'running', apigatewayv2: 'available', s3: 'running' }),
+  /** fakecloud's GET /_fakecloud/health (faiscadev/fakecloud@8ac2d3aa, crates/fakecloud-sdk/src/types.rs `HealthResponse`, route in crates/fakecloud-server/src/main.rs). */
+  fakecloud: JSON.stringify({ status: 'ok', version: '0.9.1', services: ['s3', 'lambda', 'cloudformation', 'apigatewayv2'] }),
+} as const;
+
 export const MOUNT: MountModel = {
   mountPath: '/mnt/msg',
   accessPointLogicalId: 'AccessPointE936DE82',
