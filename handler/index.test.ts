@@ -176,7 +176,7 @@ describe('POST /messages', () => {
   });
 
   // API Gateway base64-encodes a body it does not take as text and sets isBase64Encoded (see
-  // harness/local/conformance/sources.ts: DOC_PAYLOAD, https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html).
+  // harness/targets/local/conformance/sources.ts: DOC_PAYLOAD, https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html).
   it('should decode a base64 body', async () => {
     const body = Buffer.from(JSON.stringify({ text: 'sent as octets ✓' })).toString('base64');
     const reply = await call('POST /messages', { body, isBase64Encoded: true });
@@ -237,7 +237,7 @@ describe('POST /messages', () => {
     });
   });
 
-  // Lambda's 6 MB limit on a synchronous invocation's response (see harness/local/conformance/sources.ts: HTTP_API_QUOTAS,
+  // Lambda's 6 MB limit on a synchronous invocation's response (see harness/targets/local/conformance/sources.ts: HTTP_API_QUOTAS,
   // https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html).
   describe('text size limit', () => {
     it('should be 4 KiB as stored, so that a page of 1,000 stays well under 6 MB', () => {
@@ -464,7 +464,7 @@ describe('GET /messages/{id}', () => {
     expectError(await call('GET /messages/{id}', { pathParameters: { id: randomUUID() } }), 404, 'not_found');
   });
 
-  // API Gateway decodes URL-encoded path parameters (DOC_ROUTES in harness/local/conformance/sources.ts), so `..`
+  // API Gateway decodes URL-encoded path parameters (DOC_ROUTES in harness/targets/local/conformance/sources.ts), so `..`
   // and `/` arrive decoded; the encoded forms stand for a caller that double-encodes.
   it.each([
     '..',

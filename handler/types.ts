@@ -13,7 +13,7 @@ export type HttpApiEvent = APIGatewayProxyEventV2;
  * The structured response, narrower than `@types/aws-lambda`'s on purpose: this function always names a
  * status code, and header values are strings because a result whose header values are not is refused with
  * a 500 (AWS's emulator, aws/aws-lambda-dotnet LambdaTestTool-v2 `ToHttpApiV2Response`; see
- * harness/local/conformance/results.ts).
+ * harness/targets/local/conformance/results.ts).
  */
 export type HttpApiResult = Omit<APIGatewayProxyStructuredResultV2, 'statusCode' | 'headers'> & {
   readonly statusCode: number;

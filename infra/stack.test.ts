@@ -7,7 +7,7 @@ import * as efs from 'aws-cdk-lib/aws-efs';
 import { describe, expect, it } from 'vitest';
 import { createApp } from './create-app.ts';
 import { DEFAULT_THROTTLE } from './stack.ts';
-import { CONCURRENT_WRITERS } from '../harness/aws/concurrency.ts';
+import { CONCURRENT_WRITERS } from '../harness/targets/aws/concurrency.ts';
 import { accessPointArn, expectMountTargetsOnlyOn, onlyResource, resources, scratchOutdir, securityGroupId } from './test-support.ts';
 
 // One synthesis for the whole file: it bundles the handler with esbuild.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { concurrentWriters } from '../harness/aws/concurrency.ts';
+import { concurrentWriters } from '../harness/targets/aws/concurrency.ts';
 import { call, env, messageFile, storedFiles } from './support/env.ts';
 
 // 100 writers, fewer only where the account's Lambda concurrency could not serve them at once (aws).

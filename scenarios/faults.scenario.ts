@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { FaultName } from '../harness/environment.ts';
+import type { FaultName } from '../harness/core/environment.ts';
 import { call, env, listAll, messageFile } from './support/env.ts';
 
 // What an HTTP API answers when its Lambda integration fails (crash, timeout, unreadable result).

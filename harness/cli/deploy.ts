@@ -5,16 +5,16 @@
  * With --json, stdout gets exactly one line {"target","apiUrl","efsDir","stackName"}; progress goes to stderr.
  * HARNESS_PUBLIC_ENDPOINT and HARNESS_PUBLIC_EFS_DIR, when set, are the emulator's URL and the EFS folder as the
  * reader reaches them on the host (compose's deployer deploys through http://localstack:4566 and sees the folder
- * at /project/.efs): the printed lines use them, quoted for a shell (harness/paste.ts).
+ * at /project/.efs): the printed lines use them, quoted for a shell (harness/core/paste.ts).
  */
 import { parseArgs } from 'node:util';
-import { synthesize } from '../assembly.ts';
-import { loadProjectEnv } from '../dotenv.ts';
-import { hostView, pasteableLines } from '../paste.ts';
-import { Progress } from '../progress.ts';
-import { redact } from '../redact.ts';
-import { createRunDir, makeRunId } from '../run.ts';
-import { deployToEndpoint, endpointSettings } from '../targets/endpoint.ts';
+import { synthesize } from '../model/assembly.ts';
+import { loadProjectEnv } from '../core/dotenv.ts';
+import { hostView, pasteableLines } from '../core/paste.ts';
+import { Progress } from '../core/progress.ts';
+import { redact } from '../core/redact.ts';
+import { createRunDir, makeRunId } from '../core/run.ts';
+import { deployToEndpoint, endpointSettings } from '../targets/endpoint/index.ts';
 
 loadProjectEnv();
 const { values } = parseArgs({ options: { target: { type: 'string', default: 'endpoint' }, json: { type: 'boolean', default: false } } });

@@ -4,7 +4,7 @@
  * prints a secret (everything goes through redact).
  */
 import { parseArgs } from 'node:util';
-import { loadProjectEnv } from '../dotenv.ts';
+import { loadProjectEnv } from '../core/dotenv.ts';
 import { gatherFacts } from '../doctor/checks.ts';
 import { doctorReport, renderJson, renderText } from '../doctor/report.ts';
 

@@ -6,10 +6,10 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { loadProjectEnv } from '../dotenv.ts';
-import { PROJECT_ROOT } from '../run.ts';
-import { selectTarget } from '../select.ts';
-import { summarize, type VitestJsonReport } from '../summary.ts';
+import { loadProjectEnv } from '../core/dotenv.ts';
+import { PROJECT_ROOT } from '../core/run.ts';
+import { selectTarget } from '../launch/select.ts';
+import { summarize, type VitestJsonReport } from '../core/summary.ts';
 
 loadProjectEnv();
 const reportsDir = path.join(PROJECT_ROOT, '.harness', 'reports');

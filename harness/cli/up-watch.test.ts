@@ -6,9 +6,9 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { messagePath } from '../../handler/message-ids.ts';
-import { PROJECT_ROOT } from '../run.ts';
-import { createScratchProject, type ScratchProject } from '../watch/scratch-project.ts';
-import { alive, descendants, exited } from '../process-support.ts';
+import { PROJECT_ROOT } from '../core/run.ts';
+import { createScratchProject, type ScratchProject } from '../dev/watch/scratch-project.ts';
+import { alive, descendants, exited } from '../core/process-support.ts';
 
 // `npm run dev` for real: `up --watch` on a scratch copy of the app, edited the way a person edits it, with
 // every effect checked through HTTP and on the file system. Synthesis takes seconds (tens on a loaded

@@ -4,8 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
-import { PROJECT_ROOT } from '../run.ts';
-import { alive, descendants, exited } from '../process-support.ts';
+import { PROJECT_ROOT } from '../core/run.ts';
+import { alive, descendants, exited } from '../core/process-support.ts';
 
 // Real runs of `npm run up` (without npm, to signal the process itself), interrupted like a person would.
 

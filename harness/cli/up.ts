@@ -6,11 +6,11 @@
  * and the API URL and EFS folder never change.
  */
 import { parseArgs } from 'node:util';
-import { loadProjectEnv } from '../dotenv.ts';
-import { pasteableLines } from '../paste.ts';
-import { selectTarget } from '../select.ts';
-import { startTarget } from '../start.ts';
-import { devOptionsFor, normalizeInspectFlag } from '../watch/dev-flags.ts';
+import { loadProjectEnv } from '../core/dotenv.ts';
+import { pasteableLines } from '../core/paste.ts';
+import { selectTarget } from '../launch/select.ts';
+import { startTarget } from '../launch/start.ts';
+import { devOptionsFor, normalizeInspectFlag } from '../dev/watch/dev-flags.ts';
 
 loadProjectEnv();
 const { values } = parseArgs({

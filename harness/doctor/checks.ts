@@ -2,19 +2,19 @@ import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import type { CallerIdentity } from '../aws/guard.ts';
-import { localstackImage } from '../localstack/container.ts';
-import { classifyEmulator, type Emulator, emulatorProblem, probeEmulator } from '../localstack/detect.ts';
-import { PROJECT_ROOT } from '../run.ts';
-import { type DockerPing, type DockerSocketCandidate, dockerSocketCandidates, pingDocker } from '../select.ts';
-import { endpointSettings, HOW_TO_START } from '../targets/endpoint.ts';
+import type { CallerIdentity } from '../targets/aws/guard.ts';
+import { localstackImage } from '../targets/localstack/container.ts';
+import { classifyEmulator, type Emulator, emulatorProblem, probeEmulator } from '../targets/localstack/detect.ts';
+import { PROJECT_ROOT } from '../core/run.ts';
+import { type DockerPing, type DockerSocketCandidate, dockerSocketCandidates, pingDocker } from '../launch/select.ts';
+import { endpointSettings, HOW_TO_START } from '../targets/endpoint/index.ts';
 
 /**
  * What `npm run doctor` looks at, each check the one the targets themselves make, each bounded in time so
  * that a hanging Docker socket, emulator or credential provider cannot stall it. Nothing here starts anything.
  */
 
-/** What harness/node-version.cjs exports (plain CommonJS, so that it runs on any old Node: no types of its own). */
+/** What harness/core/node-version.cjs exports (plain CommonJS, so that it runs on any old Node: no types of its own). */
 export interface NodeCheck {
   parseVersion(text: string): [number, number, number];
   minimumOf(range: string): string;
@@ -24,7 +24,7 @@ export interface NodeCheck {
 }
 
 /** The Node check of `npm test`'s first line. */
-export const nodeCheck = createRequire(import.meta.url)('../node-version.cjs') as NodeCheck;
+export const nodeCheck = createRequire(import.meta.url)('../core/node-version.cjs') as NodeCheck;
 
 export interface NodeFacts {
   readonly ok: boolean;
@@ -123,7 +123,7 @@ export const DEFAULT_DEPS: DoctorDeps = {
       });
     }),
   // Loaded on use: the SDK is the heaviest import here and only this check needs it.
-  callerIdentity: async (region) => (await import('../aws/api.ts')).awsApi(region).callerIdentity(),
+  callerIdentity: async (region) => (await import('../targets/aws/api.ts')).awsApi(region).callerIdentity(),
   timeoutMs: 4_000,
 };
 

@@ -2,18 +2,18 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { createServer } from 'node:net';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { ProbeResult } from '../localstack/detect.ts';
-import { PROJECT_ROOT } from '../run.ts';
-import type { DockerPing } from '../select.ts';
+import type { ProbeResult } from '../targets/localstack/detect.ts';
+import { PROJECT_ROOT } from '../core/run.ts';
+import type { DockerPing } from '../launch/select.ts';
 import { type DoctorDeps, dockerPlacement, gatherFacts } from './checks.ts';
 import { doctorReport, renderJson, renderText, type TargetVerdict } from './report.ts';
-import { HEALTH_BODIES } from '../localstack/test-fixtures.ts';
+import { HEALTH_BODIES } from '../test-support/localstack-fixtures.ts';
 
 // ---- Recorded answers of the outside services (each with its source) ----
 
 // Docker Engine API GET /_ping: 200 "OK" (docs.docker.com/reference/api/engine/version/v1.57/operations/SystemPing);
 // moby's version middleware adds `Server: Docker/<version> (<os>)` and `Api-Version` (moby/moby
-// api/server/middleware/version.go); pingDocker turns that into this value (harness/select.test.ts serves the raw answer).
+// api/server/middleware/version.go); pingDocker turns that into this value (harness/launch/select.test.ts serves the raw answer).
 const DOCKER_ANSWERS: DockerPing = { ok: true, server: 'Docker/28.5.1 (linux)', apiVersion: '1.51', podman: false };
 
 // LocalStack's and fakecloud's health answers, as the detection tests use them (sources cited in test-fixtures.ts).

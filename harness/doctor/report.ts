@@ -1,9 +1,9 @@
-import { checkAwsAccess, explainStsFailure, explicitRegion } from '../aws/guard.ts';
-import type { TargetName } from '../environment.ts';
-import type { Emulator } from '../localstack/detect.ts';
-import { requireAuthToken } from '../localstack/container.ts';
-import { redact } from '../redact.ts';
-import { selectTarget } from '../select.ts';
+import { checkAwsAccess, explainStsFailure, explicitRegion } from '../targets/aws/guard.ts';
+import type { TargetName } from '../core/environment.ts';
+import type { Emulator } from '../targets/localstack/detect.ts';
+import { requireAuthToken } from '../targets/localstack/container.ts';
+import { redact } from '../core/redact.ts';
+import { selectTarget } from '../launch/select.ts';
 import type { Facts } from './checks.ts';
 
 /** One row of the doctor's table. */

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { PROJECT_ROOT } from '../run.ts';
+import { PROJECT_ROOT } from '../core/run.ts';
 import { COMPOSE_PATH, loadCompose, parseEnvFile, projectEnvironment, validateCompose } from './compose.ts';
 
 // What `docker compose --env-file .env.example config` would say, on a machine without Compose v2 (the real
-// command's tests, in harness/compose.test.ts, are skipped there).
+// command's tests, in harness/validate/compose-file.test.ts, are skipped there).
 
 const composeText = readFileSync(COMPOSE_PATH, 'utf8');
 // A token is the one thing .env.example leaves for the user to fill in.

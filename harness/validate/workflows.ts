@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { convertWorkflowTemplate, NoOperationTraceWriter, parseWorkflow } from '@actions/workflow-parser';
 import { ErrorPolicy } from '@actions/workflow-parser/model/convert';
-import { PROJECT_ROOT } from '../run.ts';
+import { PROJECT_ROOT } from '../core/run.ts';
 
 /**
  * GitHub workflows checked with GitHub's own parser, the one behind its Actions language service: npm

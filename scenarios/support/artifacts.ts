@@ -1,7 +1,7 @@
 import { cpSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeEach, inject } from 'vitest';
-import { redact } from '../../harness/redact.ts';
+import { redact } from '../../harness/core/redact.ts';
 import { env, exchanges } from './env.ts';
 
 /**

@@ -1,6 +1,6 @@
 import { inject } from 'vitest';
 import { request } from 'undici';
-import { connect } from '../../harness/connect.ts';
+import { connect } from '../../harness/launch/connect.ts';
 import { BUCKET_NAME, messagePath } from '../../handler/message-ids.ts';
 import { PENDING_FOLDER } from '../../handler/messages.ts';
 

@@ -1,9 +1,9 @@
 import type { TestProject } from 'vitest/node';
-import { loadProjectEnv } from '../../harness/dotenv.ts';
-import type { EnvironmentInfo } from '../../harness/environment.ts';
-import { Progress } from '../../harness/progress.ts';
-import { selectTarget } from '../../harness/select.ts';
-import { startTarget } from '../../harness/start.ts';
+import { loadProjectEnv } from '../../harness/core/dotenv.ts';
+import type { EnvironmentInfo } from '../../harness/core/environment.ts';
+import { Progress } from '../../harness/core/progress.ts';
+import { selectTarget } from '../../harness/launch/select.ts';
+import { startTarget } from '../../harness/launch/start.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -1,0 +1,325 @@
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import type { StartedLocalStackContainer } from '@testcontainers/localstack';
+import type { PatternModel } from '../../model/assembly.ts';
+import type { RunningTarget } from '../../core/environment.ts';
+import { ContainerLog } from './container-log.ts';
+import {
+  createLocalstackContainer,
+  EFS_ROOT_IN_CONTAINER,
+  type LocalstackContainerConfig,
+  localstackContainerConfig,
+  localstackImage,
+  requireAuthToken,
+} from './container.ts';
+import { type BridgeChoice, chooseBridge, type DockerPlacement, dockerPlacement, volumeName } from './bridge-mode.ts';
+import { DIAGNOSTIC_LINES, type DeployPatternOptions, deployPattern, describeRedeploy, destroyPattern, environmentInfo, stackNameFor } from './deploy.ts';
+import { buildCodeFolders, hotReloadSettings, nodeDebugDockerFlags, watchHotReload } from './hot-reload.ts';
+import { stopEsbuild } from '../../dev/watch/handler-build.ts';
+import { requireCapableEmulator } from './detect.ts';
+import { type BridgedMount, bridgedMounts, lambdaDockerFlags, prepareHostDir } from './efs-bridge.ts';
+import { redact } from '../../core/redact.ts';
+import { PROJECT_ROOT } from '../../core/run.ts';
+import { dockerEngineAnswers } from '../../launch/select.ts';
+import type { StartTarget, TargetContext } from '../../model/target.ts';
+
+/**
+ * LocalStack in a Testcontainers container, with the EFS bridge, and the pattern deployed into it with
+ * `cdklocal`. Everything it starts registers its removal with ctx.cleanup; with HARNESS_REUSE=1 the
+ * container and the stack stay for the next run, which skips the deploy when the template is unchanged.
+ */
+
+/** Stack name on reuse: fixed, so that the next run finds it. */
+export const REUSE_STACK_NAME = 'harness-reuse';
+
+/** The Docker side, replaceable in tests (which must show that nothing reaches Docker before the checks). */
+export interface ContainerRuntime {
+  /** The Docker socket as the daemon sees it (Testcontainers works it out: DOCKER_HOST, Docker Desktop, ...). */
+  socketPath(): Promise<string>;
+  startNetwork(): Promise<{ readonly name: string; stop(): Promise<void> }>;
+  /** A named volume for HARNESS_EFS_BRIDGE=volume, labelled so that Ryuk removes it if this process dies. */
+  createVolume(name: string): Promise<{ remove(): Promise<void> }>;
+  start(config: LocalstackContainerConfig, log: ContainerLog): Promise<StartedLocalStackContainer>;
+}
+
+export interface LocalstackDeps {
+  readonly dockerAnswers: (env: NodeJS.ProcessEnv) => Promise<boolean>;
+  readonly runtime: ContainerRuntime;
+  /** @default dockerPlacement(ctx.env): whether the Docker daemon may not see this process's folders */
+  readonly placement?: DockerPlacement;
+  /** Tests replace the CDK CLI and may replace the emulator's API. */
+  readonly deploy?: Pick<DeployPatternOptions, 'runCdk' | 'api' | 'healthWaitSeconds'>;
+}
+
+// Loaded lazily: the unit tests of the checks before Docker never load Testcontainers.
+const testcontainersRuntime: ContainerRuntime = {
+  socketPath: async () => {
+    const { getContainerRuntimeClient } = await import('testcontainers');
+    return (await getContainerRuntimeClient()).info.containerRuntime.remoteSocketPath;
+  },
+  startNetwork: async () => {
+    const { Network } = await import('testcontainers');
+    const network = await new Network().start();
+    return { name: network.getName(), stop: async () => void (await network.stop()) };
+  },
+  createVolume: async (name) => {
+    const { getContainerRuntimeClient, getReaper, LABEL_TESTCONTAINERS_SESSION_ID } = await import('testcontainers');
+    const client = await getContainerRuntimeClient();
+    const labels = { [LABEL_TESTCONTAINERS_SESSION_ID]: (await getReaper(client)).sessionId };
+    const docker = client.container.dockerode;
+    await docker.createVolume({ Name: name, Labels: labels });
+    return { remove: async () => void (await docker.getVolume(name).remove()) };
+  },
+  start: async (config, log) => {
+    const container = createLocalstackContainer(config);
+    // A new container's log from its first line (a failed license activation shows up here); a reused one
+    // only gets its latest lines, the rest belongs to earlier runs.
+    if (!config.reuse) container.withLogConsumer((stream: Readable) => log.follow(stream));
+    const started = await container.start();
+    if (config.reuse) log.follow(await started.logs({ tail: DIAGNOSTIC_LINES }));
+    return started;
+  },
+};
+
+export const start: StartTarget = (ctx) => startLocalstack(ctx);
+
+export async function startLocalstack(
+  ctx: TargetContext,
+  deps: LocalstackDeps = { dockerAnswers: dockerEngineAnswers, runtime: testcontainersRuntime },
+): Promise<RunningTarget> {
+  // Both checks come before anything touches Docker: each failure says what to do.
+  const authToken = requireAuthToken(ctx.env);
+  const image = localstackImage(ctx.env);
+  if (!(await deps.dockerAnswers(ctx.env))) {
+    const where = ctx.env.DOCKER_HOST ? `DOCKER_HOST=${ctx.env.DOCKER_HOST}` : '/var/run/docker.sock or ~/.docker/run/docker.sock';
+    throw new Error(
+      `No Docker engine answers (${where}): the localstack target runs LocalStack and its Lambda functions in Docker. ` +
+        'Start Docker (Docker Desktop, or `sudo systemctl start docker`) and check `docker info`, or run HARNESS_TARGET=local.',
+    );
+  }
+  const bridge = chooseBridge(ctx.env, deps.placement ?? dockerPlacement(ctx.env));
+  ctx.progress.info(`EFS bridge: ${bridge.mode} (${bridge.reason})`);
+  if (bridge.warning) ctx.progress.info(`warning: ${bridge.warning}`);
+  const reuse = ['1', 'true'].includes(ctx.env.HARNESS_REUSE?.trim() ?? '');
+  const stackName = reuse ? REUSE_STACK_NAME : stackNameFor(ctx.runId);
+
+  // Watch mode: the functions run their code from host folders that esbuild rewrites (LocalStack hot reloading).
+  const hot = hotReloadSettings(ctx.env, ctx.dev?.watch ?? false, reuse ? '.hot-reload' : path.join(ctx.runDir, 'hot-reload'));
+  const synthOptions = { stackName, outdir: path.join(ctx.runDir, 'cdk.out'), ...(hot ? { hotReloadDir: hot.hostDir } : {}) };
+  const model = await ctx.progress.phase('synthesize CDK app', () => ctx.synth(synthOptions));
+  const builds = hot ? await ctx.progress.phase(`build the hot-reload code folders in ${hot.localDir}`, () => buildCodeFolders(model, hot)) : [];
+  if (hot) ctx.cleanup.add('hot-reload builds', () => Promise.all(builds.map((b) => b.dispose())).then(stopEsbuild));
+  const apiMount = model.apiFunction.mount;
+  if (!apiMount) throw new Error(`Function ${model.apiFunction.functionName} mounts no file system in ${model.templatePath}.`);
+
+  const efs = bridge.mode === 'bind' ? await bindBridge(ctx, model, reuse) : await volumeBridge(ctx, model, reuse, deps.runtime);
+
+  // Reuse keeps the default bridge network: a network of this run would be gone, or in the way, next time.
+  let network: string | undefined;
+  if (!reuse) {
+    const started = await deps.runtime.startNetwork();
+    network = started.name;
+    ctx.cleanup.add(`Docker network ${started.name}`, () =>
+      started.stop().catch((error: Error) => {
+        ctx.progress.info(`Docker network ${started.name} not removed (${error.message}); Ryuk removes it when this process exits.`);
+      }),
+    );
+  }
+  const inspectPort = ctx.dev?.inspectPort;
+  const config = localstackContainerConfig({
+    image,
+    authToken,
+    dockerSocketPath: await deps.runtime.socketPath(),
+    lambdaDockerFlags: [
+      lambdaDockerFlags(efs.binds),
+      ...(inspectPort !== undefined ? [nodeDebugDockerFlags(inspectPort, model.apiFunction.environment.NODE_OPTIONS)] : []),
+    ].join(' '),
+    efsMounts: efs.containerMounts,
+    ...(network ? { network } : {}),
+    reuse,
+  });
+  if (inspectPort !== undefined) {
+    ctx.progress.info(
+      `debugger: function containers publish the Node inspector on 127.0.0.1:${inspectPort} (one at a time); ` +
+        'attach once the first invocation started the container',
+    );
+  }
+
+  const log = new ContainerLog(path.join(ctx.runDir, 'localstack.log'), ctx.env);
+  const container = await ctx.progress.phase(`start ${image}${reuse ? ' (reuse)' : ''} (the first pull takes minutes)`, async () => {
+    try {
+      return await deps.runtime.start(config, log);
+    } catch (error) {
+      const lines = log.tail(DIAGNOSTIC_LINES);
+      const shown = lines.length > 0 ? `\nLocalStack container log (last ${lines.length} lines):\n${lines.map((l) => `  ${l}`).join('\n')}` : '';
+      throw new Error(`LocalStack (${image}) did not start: ${(error as Error).message}${shown}`, { cause: error });
+    }
+  });
+  if (reuse) {
+    ctx.progress.info(
+      `HARNESS_REUSE=1: container ${container.getId().slice(0, 12)} and stack ${stackName} stay up after this run ` +
+        `(remove them with: docker rm -f ${container.getId().slice(0, 12)}); ${efs.kept} is kept.`,
+    );
+  } else {
+    ctx.cleanup.add(`LocalStack container ${container.getId().slice(0, 12)}`, async () => void (await container.stop()));
+    // Runs before the container stops (cleanup is newest first): files the function wrote belong to its uid
+    // inside the Lambda container, which the harness's user may not remove; LocalStack's root can. A volume
+    // goes as a whole after the container.
+    if (bridge.mode === 'bind') {
+      ctx.cleanup.add(`files in ${efs.kept}`, async () => {
+        const result = await container.exec(['find', EFS_ROOT_IN_CONTAINER, '-mindepth', '1', '-delete']);
+        if (result.exitCode !== 0) throw new Error(`find -delete exited with ${result.exitCode}: ${redact(result.output.trim(), ctx.env)}`);
+      });
+    }
+  }
+  if (bridge.mode === 'volume') {
+    // A new volume's root belongs to root (0755); the function runs as uid 993. LocalStack's root opens it.
+    const dirs = efs.mounts.map((m) => m.hostDir);
+    const result = await container.exec(['chmod', '0777', ...dirs]);
+    if (result.exitCode !== 0) throw new Error(`chmod 0777 ${dirs.join(' ')} in LocalStack exited with ${result.exitCode}: ${redact(result.output.trim(), ctx.env)}`);
+    ctx.progress.info(`EFS bridge: volumes ${efs.binds.map((b) => b.source).join(', ')} opened to the function's user (uid 993)`);
+  }
+  const endpoint = container.getConnectionUri();
+
+  await ctx.progress.phase('check the emulator', () =>
+    requireCapableEmulator(endpoint, `The container log is in ${path.join(ctx.runDir, 'localstack.log')}.`),
+  );
+  const deployment = await deployPattern({
+    endpoint,
+    stackName,
+    model,
+    runDir: ctx.runDir,
+    env: ctx.env,
+    progress: ctx.progress,
+    keepCurrent: reuse,
+    containerLog: () => log.tail(DIAGNOSTIC_LINES),
+    bridge: bridge.mode,
+    ...deps.deploy,
+  });
+  if (!reuse) {
+    // Registered after the container, so it runs before the container stops. A failed destroy is reported but
+    // does not fail the run: the container and everything in it are removed next.
+    ctx.cleanup.add(`stack ${stackName}`, () =>
+      ctx.progress
+        .phase(`cdklocal destroy ${stackName}`, () => destroyPattern({ endpoint, stackName, model, runDir: ctx.runDir, env: ctx.env, progress: ctx.progress, ...cdkOf(deps) }))
+        .catch((error: Error) => ctx.progress.info(`destroy of ${stackName} failed (the container is removed next): ${error.message}`)),
+    );
+  }
+
+  const info = environmentInfo({
+    target: 'localstack',
+    endpoint,
+    model,
+    deployment,
+    files: filesOf(bridge, efs.mounts.find((m) => m.functionNames.includes(model.apiFunction.functionName))!.hostDir, container.getId()),
+    runDir: ctx.runDir,
+    runId: ctx.runId,
+  });
+  if (hot && ctx.dev?.watch) {
+    const dev = ctx.dev;
+    watchHotReload({
+      ctx,
+      dev,
+      settings: hot,
+      synthOptions,
+      model,
+      builds,
+      redeploy: async (next, signal) =>
+        describeRedeploy(
+          await deployPattern({
+            endpoint,
+            stackName,
+            model: next,
+            runDir: ctx.runDir,
+            env: ctx.env,
+            progress: ctx.progress,
+            keepCurrent: true,
+            updateInPlace: true,
+            signal,
+            containerLog: () => log.tail(DIAGNOSTIC_LINES),
+            bridge: bridge.mode,
+            ...deps.deploy,
+          }),
+          info.apiUrl,
+        ),
+    });
+  }
+  return {
+    info,
+    // Everything registered its removal with ctx.cleanup, which the harness runs after this.
+    teardown: () => Promise.resolve(),
+  };
+}
+
+const cdkOf = (deps: LocalstackDeps) => (deps.deploy?.runCdk ? { runCdk: deps.deploy.runCdk } : {});
+
+/** The bridge as LocalStack and its functions get it. */
+interface Bridge {
+  /** Per mount: `hostDir` is where LocalStack's container sees it (bind: the host folder, also mounted there). */
+  readonly mounts: readonly BridgedMount[];
+  /** The `-v` flags' sources and targets. */
+  readonly binds: readonly { readonly source: string; readonly mountPath: string }[];
+  readonly containerMounts: readonly { readonly source: string; readonly target: string }[];
+  /** What stays on reuse, for the message. */
+  readonly kept: string;
+}
+
+/** A host folder per mount, bind-mounted at the mount path. */
+async function bindBridge(ctx: TargetContext, model: PatternModel, reuse: boolean): Promise<Bridge> {
+  // On reuse the folder is part of the container's settings (its -v flags), so it must be the same every run.
+  // Created and registered in one synchronous step, so that an interrupt cannot fall between the two.
+  const efsRoot = reuse ? reuseEfsRoot() : mkdtempSync(path.join(os.tmpdir(), 'harness-efs-'));
+  if (!reuse) ctx.cleanup.add(`EFS folder ${efsRoot}`, () => rm(efsRoot, { recursive: true, force: true }));
+  const mounts = bridgedMounts(model, efsRoot);
+  for (const m of mounts) {
+    const prepared = await prepareHostDir(m.hostDir, m.mount);
+    ctx.progress.info(`EFS bridge: ${m.hostDir} at ${m.mountPath} for ${m.functionNames.join(', ')}: ${prepared.how}`);
+  }
+  return {
+    mounts,
+    binds: mounts.map((m) => ({ source: m.hostDir, mountPath: m.mountPath })),
+    containerMounts: [{ source: efsRoot, target: EFS_ROOT_IN_CONTAINER }],
+    kept: `EFS folder ${efsRoot}`,
+  };
+}
+
+/**
+ * A Docker volume per mount, at the mount path in every Lambda container and, for reading and opening it,
+ * at `<EFS_ROOT_IN_CONTAINER>/<file system>/<access point root>` in LocalStack's container.
+ */
+async function volumeBridge(ctx: TargetContext, model: PatternModel, reuse: boolean, runtime: ContainerRuntime): Promise<Bridge> {
+  const mounts = bridgedMounts(model, EFS_ROOT_IN_CONTAINER);
+  const names = mounts.map((_, i) => volumeName(reuse ? 'harness-efs-reuse' : `harness-efs-${ctx.runId}`, i, mounts.length));
+  for (const [i, name] of names.entries()) {
+    // Docker creates a volume named in a bind on first use; creating it here labels it for Ryuk. On reuse it
+    // may exist already: Docker's create is idempotent for a volume of the same name and driver.
+    const volume = await runtime.createVolume(name);
+    if (!reuse) {
+      ctx.cleanup.add(`Docker volume ${name}`, () =>
+        volume.remove().catch((error: Error) => ctx.progress.info(`Docker volume ${name} not removed (${error.message}); Ryuk removes it when this process exits.`)),
+      );
+    }
+    ctx.progress.info(`EFS bridge: Docker volume ${name} at ${mounts[i]!.mountPath} for ${mounts[i]!.functionNames.join(', ')}`);
+  }
+  return {
+    mounts,
+    binds: mounts.map((m, i) => ({ source: names[i]!, mountPath: m.mountPath })),
+    containerMounts: mounts.map((m, i) => ({ source: names[i]!, target: m.hostDir })),
+    kept: `Docker volume ${names.join(', ')}`,
+  };
+}
+
+/** How the scenarios read the function's files: the host folder, or the volume through LocalStack's container. */
+function filesOf(bridge: BridgeChoice, dir: string, containerId: string) {
+  return bridge.mode === 'bind' ? { efsDir: dir } : { efsVolume: { containerId, path: dir } };
+}
+
+/** The reused container's EFS folder, under the project's ignored `.harness` folder. */
+function reuseEfsRoot(): string {
+  const dir = path.join(PROJECT_ROOT, '.harness', 'localstack-reuse', 'efs');
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
