@@ -12,11 +12,25 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['infra/**/*.test.ts', 'handler/**/*.test.ts', 'harness/**/*.test.ts'],
+          // The Docker tier is its own command (npm run test:docker): `npm test` needs no Docker.
+          exclude: ['**/node_modules/**', '**/*.docker.test.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
           // @actions/workflow-parser imports its JSON schema without `with { type: 'json' }`, which Node refuses
           // (actions/languageservices#387): let Vite load that package instead.
           server: { deps: { inline: ['@actions/workflow-parser'] } },
+        },
+      },
+      {
+        test: {
+          // npm run test:docker: against a real Docker engine, never a mock of its API.
+          name: 'docker',
+          include: ['harness/**/*.docker.test.ts'],
+          globalSetup: ['harness/test-support/docker-tier.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+          // One engine, a fixed LocalStack port per test and a before/after comparison: files one after another.
+          fileParallelism: false,
         },
       },
       {

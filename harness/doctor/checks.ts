@@ -6,7 +6,7 @@ import type { CallerIdentity } from '../targets/aws/guard.ts';
 import { localstackImage } from '../targets/localstack/container.ts';
 import { classifyEmulator, type Emulator, emulatorProblem, probeEmulator } from '../targets/localstack/detect.ts';
 import { PROJECT_ROOT } from '../core/run.ts';
-import { type DockerPing, type DockerSocketCandidate, dockerSocketCandidates, pingDocker } from '../launch/select.ts';
+import { type DockerPing, type DockerSocketCandidate, dockerSocketCandidates, pingDocker } from '../core/docker-engine.ts';
 import { endpointSettings, HOW_TO_START } from '../targets/endpoint/index.ts';
 
 /**

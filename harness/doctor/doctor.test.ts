@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ProbeResult } from '../targets/localstack/detect.ts';
 import { PROJECT_ROOT } from '../core/run.ts';
-import type { DockerPing } from '../launch/select.ts';
+import type { DockerPing } from '../core/docker-engine.ts';
 import { type DoctorDeps, dockerPlacement, gatherFacts } from './checks.ts';
 import { doctorReport, renderJson, renderText, type TargetVerdict } from './report.ts';
 import { HEALTH_BODIES } from '../test-support/localstack-fixtures.ts';

@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createServer, type Server, type ServerResponse } from 'node:http';
-import { dockerEngineAnswers, dockerSocketCandidates, pingDocker, selectTarget } from './select.ts';
+import { dockerEngineAnswers, dockerSocketCandidates, pingDocker } from '../core/docker-engine.ts';
+import { selectTarget } from './select.ts';
 
 const yes = async () => true;
 const no = async () => false;

@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { localstackHealth, OUTPUTS } from './localstack-fixtures.ts';
 
@@ -118,10 +118,11 @@ function answer(req: IncomingMessage, body: string, options: FakeLocalstackOptio
   return json(404, { message: `fake LocalStack has no answer for ${req.method} ${url}` });
 }
 
-export async function startFakeLocalstack(options: FakeLocalstackOptions = {}): Promise<FakeLocalstack> {
+/** The fake's request handler and the requests it saw, for a server of the caller's (the stand-in image's too). */
+export function fakeLocalstackHandler(options: FakeLocalstackOptions = {}): { requests: string[]; handle: RequestListener } {
   const requests: string[] = [];
   let healthCalls = 0;
-  const server: Server = createServer((req, res) => {
+  const handle: RequestListener = (req, res) => {
     let body = '';
     req.on('data', (chunk: Buffer) => (body += chunk.toString()));
     req.on('end', () => {
@@ -130,7 +131,13 @@ export async function startFakeLocalstack(options: FakeLocalstackOptions = {}): 
       if (req.url?.endsWith('/health') && req.url.startsWith('/_aws/')) healthCalls++;
       res.writeHead(a.status, a.headers).end(a.body);
     });
-  });
+  };
+  return { requests, handle };
+}
+
+export async function startFakeLocalstack(options: FakeLocalstackOptions = {}): Promise<FakeLocalstack> {
+  const { requests, handle } = fakeLocalstackHandler(options);
+  const server: Server = createServer(handle);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import type { FolderVisibility } from '../../core/docker-engine.ts';
 
 /**
  * HARNESS_EFS_BRIDGE: what carries the EFS bridge into every Lambda container.
@@ -20,6 +21,16 @@ export interface DockerPlacement {
   readonly inContainer?: string;
   /** The remote DOCKER_HOST. */
   readonly remoteDocker?: string;
+  /** Tried: the engine saw (or did not see) a folder of this process; this outweighs the markers. */
+  readonly tried?: FolderVisibility;
+}
+
+/**
+ * What a throw-away container showed (engineSeesFolders), or, where it could not be tried (the image is not on
+ * the engine yet), what the markers suggest. `npm run doctor` uses the same.
+ */
+export function placementByBehaviour(tried: FolderVisibility | undefined, env: NodeJS.ProcessEnv): DockerPlacement {
+  return tried ? { tried } : dockerPlacement(env);
 }
 
 /**
@@ -51,9 +62,13 @@ export interface BridgeChoice {
  */
 export function chooseBridge(env: NodeJS.ProcessEnv, placement: DockerPlacement, startsLocalstack = true): BridgeChoice {
   const value = env.HARNESS_EFS_BRIDGE?.trim();
-  const why = [placement.inContainer && `this process runs in a container (${placement.inContainer})`, placement.remoteDocker && `DOCKER_HOST=${placement.remoteDocker} is remote`]
-    .filter(Boolean)
-    .join(' and ');
+  const why = placement.tried
+    ? placement.tried.visible
+      ? ''
+      : placement.tried.how
+    : [placement.inContainer && `this process runs in a container (${placement.inContainer})`, placement.remoteDocker && `DOCKER_HOST=${placement.remoteDocker} is remote`]
+        .filter(Boolean)
+        .join(' and ');
   if (value && !(BRIDGE_MODES as readonly string[]).includes(value)) {
     throw new Error(`HARNESS_EFS_BRIDGE="${value}" is not one of ${BRIDGE_MODES.join(', ')}: bind (a host folder) or volume (a Docker volume).`);
   }
@@ -83,7 +98,7 @@ export function chooseBridge(env: NodeJS.ProcessEnv, placement: DockerPlacement,
         'HARNESS_EFS_BRIDGE=volume and HARNESS_EFS_VOLUME=<volume>.',
     };
   }
-  return { mode: 'bind', reason: 'a local Docker daemon' };
+  return { mode: 'bind', reason: placement.tried ? placement.tried.how : 'a local Docker daemon' };
 }
 
 /** Docker's rule for volume names, which LocalStack's `-v` pattern also accepts. */

@@ -63,6 +63,12 @@ export interface ContainerConfigOptions {
   readonly efsMounts: readonly { readonly source: string; readonly target: string }[];
   /** User-defined network that LocalStack and its Lambda containers share; none on reuse (see below). */
   readonly network?: string;
+  /** The host network instead (an engine without a bridge network): LocalStack listens on this host port. */
+  readonly hostNetworkPort?: number;
+  /** Labels on LocalStack's container and, through LAMBDA_DOCKER_FLAGS, on its Lambda containers. */
+  readonly labels: Readonly<Record<string, string>>;
+  /** How long to wait for `Ready.` @default 120 s, the module's own */
+  readonly startupTimeoutMs: number;
   readonly reuse: boolean;
 }
 
@@ -72,7 +78,12 @@ export interface LocalstackContainerConfig {
   readonly environment: Readonly<Record<string, string>>;
   readonly lambdaDockerFlags: string;
   readonly bindMounts: readonly { readonly source: string; readonly target: string }[];
+  /** A user-defined network's name, or `host`. */
   readonly network?: string;
+  /** With the host network: the port LocalStack listens on (GATEWAY_LISTEN), on 127.0.0.1. */
+  readonly hostPort?: number;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly startupTimeoutMs: number;
   readonly reuse: boolean;
 }
 
@@ -86,9 +97,19 @@ export function localstackContainerConfig(options: ContainerConfigOptions): Loca
       // Set here rather than by the module, so that reuse (which skips the module's hook) gets it too.
       LOCALSTACK_HOST: 'localhost',
       DEBUG: '0',
+      // LocalStack's CloudFormation v2 engine warns that skipping unsupported types "will fail in upcoming LocalStack
+      // releases unless CFN_IGNORE_UNSUPPORTED_RESOURCE_TYPES is explicitly enabled": enabled, so that the harness's
+      // own check after the deploy says which plan is missing (docs/localstack-behaviour.md).
+      CFN_IGNORE_UNSUPPORTED_RESOURCE_TYPES: '1',
+      // The function is built for x86_64; on arm64 hosts LocalStack would otherwise need qemu (as docker-compose.yml).
+      LAMBDA_IGNORE_ARCHITECTURE: '1',
       ...(options.network ? { LAMBDA_DOCKER_NETWORK: options.network } : {}),
+      // Host network: LocalStack and every Lambda container share the host's; LocalStack listens on loopback only.
+      ...(options.hostNetworkPort !== undefined
+        ? { LAMBDA_DOCKER_NETWORK: 'host', GATEWAY_LISTEN: `127.0.0.1:${options.hostNetworkPort}` }
+        : {}),
     },
-    lambdaDockerFlags: options.lambdaDockerFlags,
+    lambdaDockerFlags: [options.lambdaDockerFlags, ...Object.entries(options.labels).map(([k, v]) => `-l ${k}=${v}`)].filter(Boolean).join(' '),
     bindMounts: [
       // Lambda runs each function in a sibling container through the host's Docker engine.
       { source: options.dockerSocketPath, target: '/var/run/docker.sock' },
@@ -98,6 +119,9 @@ export function localstackContainerConfig(options: ContainerConfigOptions): Loca
       ...options.efsMounts,
     ],
     ...(options.network ? { network: options.network } : {}),
+    ...(options.hostNetworkPort !== undefined ? { network: 'host', hostPort: options.hostNetworkPort } : {}),
+    labels: options.labels,
+    startupTimeoutMs: options.startupTimeoutMs,
     reuse: options.reuse,
   };
 }
@@ -124,24 +148,137 @@ async function ryukSessionId(): Promise<string> {
 class HarnessLocalstackContainer extends LocalstackContainer {
   private readonly bridgeFlags: string;
   private readonly sessionId: () => Promise<string>;
+  private readonly onCreated: (id: string) => void;
 
-  constructor(image: string, bridgeFlags: string, sessionId: () => Promise<string>) {
+  constructor(image: string, bridgeFlags: string, sessionId: () => Promise<string>, onCreated: (id: string) => void) {
     super(image);
     this.bridgeFlags = bridgeFlags;
     this.sessionId = sessionId;
+    this.onCreated = onCreated;
+  }
+
+  /** Testcontainers' hook right after the create call: the harness owns the container's removal from here on. */
+  protected override async containerCreated(containerId: string): Promise<void> {
+    this.onCreated(containerId);
   }
 
   protected override async beforeContainerCreated(): Promise<void> {
-    this.withEnvironment({ LAMBDA_DOCKER_FLAGS: lambdaDockerFlagsValue(this.bridgeFlags, this.reuse ? undefined : await this.sessionId()) });
+    this.withEnvironment({ LAMBDA_DOCKER_FLAGS: lambdaDockerFlagsValue(this.bridgeFlags, this.reuse || ryukDisabled() ? undefined : await this.sessionId()) });
+  }
+
+  /**
+   * The host network publishes no port, so the constructor's withExposedPorts(4566) must go: its port binding
+   * never appears, and Testcontainers would wait 10 s for it and fail (testcontainers-node#1446). These are
+   * GenericContainer's protected fields in testcontainers 12.2.0 (build/generic-container/generic-container.js:
+   * exposedPorts, createOpts.ExposedPorts, hostConfig.PortBindings); the version is pinned and
+   * container.test.ts fails when they change.
+   */
+  withoutExposedPorts(): this {
+    this.exposedPorts = [];
+    delete this.createOpts.ExposedPorts;
+    delete this.hostConfig.PortBindings;
+    return this;
   }
 }
 
-/** The Testcontainers container for a configuration (not started). `sessionId` is replaceable in tests. */
-export function createLocalstackContainer(config: LocalstackContainerConfig, sessionId: () => Promise<string> = ryukSessionId): LocalstackContainer {
-  const container = new HarnessLocalstackContainer(config.image, config.lambdaDockerFlags, sessionId)
+/**
+ * Testcontainers' own switch, read as it reads it (testcontainers 12.2.0 build/reaper/reaper.js: `=== "true"`); the
+ * harness removes everything itself either way and never relies on Ryuk.
+ */
+export const ryukDisabled = (env: NodeJS.ProcessEnv = process.env) => env.TESTCONTAINERS_RYUK_DISABLED === 'true';
+
+/**
+ * The Testcontainers container for a configuration (not started). `onCreated` gets its id the moment it exists,
+ * before Testcontainers waits for it (a failed wait leaves the container to Ryuk otherwise). `sessionId` is
+ * replaceable in tests.
+ */
+export function createLocalstackContainer(
+  config: LocalstackContainerConfig,
+  onCreated: (id: string) => void = () => {},
+  sessionId: () => Promise<string> = ryukSessionId,
+): HarnessLocalstackContainer {
+  const container = new HarnessLocalstackContainer(config.image, config.lambdaDockerFlags, sessionId, onCreated)
     .withEnvironment({ ...config.environment })
-    .withBindMounts(config.bindMounts.map((b) => ({ ...b, mode: 'rw' as const })));
+    .withBindMounts(config.bindMounts.map((b) => ({ ...b, mode: 'rw' as const })))
+    .withLabels({ ...config.labels })
+    .withStartupTimeout(config.startupTimeoutMs);
   if (config.network) container.withNetworkMode(config.network);
+  if (config.network === 'host') container.withoutExposedPorts();
   if (config.reuse) container.withReuse();
   return container;
+}
+
+export interface StartFailure {
+  /** Testcontainers' or the engine's message. */
+  readonly message: string;
+  readonly image: string;
+  /** Whether the LocalStack image is on the engine now (a registry error is then Ryuk's pull, not LocalStack's). */
+  readonly imagePresent: boolean | undefined;
+  readonly ryukDisabled: boolean;
+  readonly startupTimeoutMs: number;
+}
+
+/**
+ * What went wrong when the container did not start, in words that name the cause and the fix. The patterns are
+ * Testcontainers 12.2.0's messages (build/container-runtime/clients/client.js "Could not find a working container
+ * runtime strategy"; build/wait-strategies/log-wait-strategy.js `Log message "…" not received after …ms`;
+ * build/generic-container/inspect-container-util-ports-exposed.js "Timed out after …ms while waiting for container ports to be
+ * bound to the host") and the engine's pull error (moby: `Get "https://…/v2/": …`, `pull access denied`, `not found`).
+ */
+export function explainStartFailure(failure: StartFailure): string {
+  const { message, image } = failure;
+  if (/Could not find a working container runtime strategy/.test(message)) {
+    return (
+      `Testcontainers found no usable Docker engine (${message}). It tries DOCKER_HOST, ~/.testcontainers.properties and the usual sockets, and ` +
+      'where this process runs in a container (/.dockerenv) it resolves the engine\'s host through the gateway of the network `bridge`, which an ' +
+      'engine started with --bridge=none lacks. Check `docker info`; set TESTCONTAINERS_HOST_OVERRIDE=localhost when the engine runs on this machine ' +
+      '(the harness sets it itself when the engine has no bridge network); DEBUG=testcontainers* shows each strategy it tried.'
+    );
+  }
+  const registry = /v2\/|pull access denied|manifest unknown|no such host|proxyconnect|TLS handshake|i\/o timeout|not found: manifest|repository does not exist/i;
+  if (registry.test(message) && failure.imagePresent === false) {
+    return (
+      `The image ${image} is not on this Docker engine and could not be pulled: ${message}. On a machine without registry access, ` +
+      `load it from a file (docker load -i localstack.tar, saved elsewhere with docker save ${image}), or set HARNESS_LOCALSTACK_IMAGE to an image the engine has.`
+    );
+  }
+  if (registry.test(message) && !failure.ryukDisabled) {
+    return (
+      `Testcontainers could not start Ryuk, its clean-up container (testcontainers/ryuk), whose image could not be pulled: ${message}. ` +
+      'Set TESTCONTAINERS_RYUK_DISABLED=true: the harness removes every container, volume and network it starts by itself, also on Ctrl-C. ' +
+      'Ryuk also cannot run on an engine without a bridge network (it publishes a port), where the harness disables it on its own.'
+    );
+  }
+  if (/waiting for container ports to be bound/.test(message)) {
+    return (
+      `${message}: Testcontainers waits a fixed 10 s for Docker to report the port mapping, whatever the startup timeout ` +
+      '(testcontainers-node#1446; seen on loaded 2-vCPU runners). Nothing was left running. Start fewer containers at once and retry; on an engine ' +
+      'without a bridge network set HARNESS_DOCKER_NETWORK=host (the harness does so itself when the engine has no bridge network).'
+    );
+  }
+  if (/Log message .* not received after/.test(message)) {
+    return (
+      `LocalStack did not log "Ready." within ${failure.startupTimeoutMs / 1000} s (${message}). The container log below says how far it got; ` +
+      'a first start that pulls or activates a licence can take longer: set HARNESS_LOCALSTACK_START_TIMEOUT=<seconds>.'
+    );
+  }
+  return message;
+}
+
+/** HARNESS_LOCALSTACK_START_TIMEOUT (seconds): how long to wait for `Ready.`; @default 120, @testcontainers/localstack's own. */
+export function startupTimeoutMs(env: NodeJS.ProcessEnv): number {
+  const raw = env.HARNESS_LOCALSTACK_START_TIMEOUT?.trim();
+  if (!raw) return 120_000;
+  const seconds = Number(raw);
+  if (!Number.isFinite(seconds) || seconds <= 0) throw new Error(`HARNESS_LOCALSTACK_START_TIMEOUT="${raw}" is not a positive number of seconds.`);
+  return Math.round(seconds * 1000);
+}
+
+/** HARNESS_LOCALSTACK_PORT: LocalStack's port on the host network (GATEWAY_LISTEN); @default 4566, LocalStack's own. */
+export function hostNetworkPort(env: NodeJS.ProcessEnv): number {
+  const raw = env.HARNESS_LOCALSTACK_PORT?.trim();
+  if (!raw) return 4566;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`HARNESS_LOCALSTACK_PORT="${raw}" is not a TCP port (1–65535).`);
+  return port;
 }

@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Progress } from '../../core/progress.ts';
-import { dockerEngineAnswers } from '../../launch/select.ts';
+import { dockerEngineAnswers } from '../../core/docker-engine.ts';
 import { type StartedRun, startTarget } from '../../launch/start.ts';
 import { createScratchProject, type ScratchProject } from '../../dev/watch/scratch-project.ts';
 import type { ProjectWatcher } from '../../dev/watch/watcher.ts';

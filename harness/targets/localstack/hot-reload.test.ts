@@ -141,6 +141,11 @@ describe('localstack target with --inspect', () => {
       // A local Docker engine (this sandbox itself has /.dockerenv, which would choose the volume bridge).
       placement: {},
       runtime: {
+        networkNames: async () => ['bridge', 'host', 'none'],
+        seesFolders: async () => undefined,
+        hasImage: async () => true,
+        removeContainer: async () => {},
+        removeLabelled: async () => 0,
         socketPath: async () => '/var/run/docker.sock',
         createVolume: async () => {
           throw new Error('the bind bridge creates no volume');
@@ -176,6 +181,8 @@ describe('localstack target with --inspect', () => {
     // The container adds the Ryuk label after these when it is created (container.ts, lambdaDockerFlagsValue).
     const words = shlexSplit(configs[0]!.lambdaDockerFlags);
     expect(words[0]).toBe('-v');
-    expect(words.slice(-4)).toEqual(['-e', expect.stringMatching(/^NODE_OPTIONS=(.* )?--inspect=0\.0\.0\.0:9230$/), '-p', '127.0.0.1:9230:9230']);
+    // Then the run's labels (container.ts, localstackContainerConfig).
+    expect(words.slice(-4)).toEqual(['-l', 'dev.harness.project=apigw-vpc-lambda-efs', '-l', expect.stringMatching(/^dev\.harness\.run-id=/)]);
+    expect(words.slice(-8, -4)).toEqual(['-e', expect.stringMatching(/^NODE_OPTIONS=(.* )?--inspect=0\.0\.0\.0:9230$/), '-p', '127.0.0.1:9230:9230']);
   });
 });

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { messagePath } from '../../../handler/message-ids.ts';
 import { connect } from '../../launch/connect.ts';
 import { Progress } from '../../core/progress.ts';
-import { dockerEngineAnswers } from '../../launch/select.ts';
+import { dockerEngineAnswers } from '../../core/docker-engine.ts';
 import { type StartedRun, startTarget } from '../../launch/start.ts';
 
 // The real thing: LocalStack in Docker, cdklocal deploy, the API answering and the function writing into the

@@ -41,6 +41,13 @@ function recordingDeps(
   const calls: string[] = [];
   const configs: LocalstackContainerConfig[] = [];
   const runtime: ContainerRuntime = {
+    // An engine with a bridge network, where placement was not tried (the tests give it): Docker's own answers
+    // are the Docker tier's business (harness/docker-tier/).
+    networkNames: async () => ['bridge', 'host', 'none'],
+    seesFolders: async () => undefined,
+    hasImage: async () => true,
+    removeContainer: async (id) => void calls.push(`removeContainer ${id}`),
+    removeLabelled: async (label) => (calls.push(`removeLabelled ${label}`), 0),
     socketPath: async () => {
       calls.push('socketPath');
       return '/var/run/docker.sock';
@@ -116,13 +123,13 @@ describe('localstack target with a container that does not start', () => {
     expect(config.environment.LOCALSTACK_AUTH_TOKEN).toBe(TOKEN);
     expect(config.environment.LAMBDA_DOCKER_NETWORK).toBe('tc-net-1');
     const efsRoot = config.bindMounts.find((b) => b.target === '/var/lib/harness-efs')!.source;
-    expect(config.lambdaDockerFlags).toBe(`-v ${efsRoot}/MyFileSystem8A1B2C3D/lambda:/mnt/msg`);
+    expect(config.lambdaDockerFlags).toBe(`-v ${efsRoot}/MyFileSystem8A1B2C3D/lambda:/mnt/msg -l dev.harness.project=apigw-vpc-lambda-efs -l dev.harness.run-id=20261126-101500-ab12`);
     expect(config.environment).not.toHaveProperty('LAMBDA_DOCKER_FLAGS');
     expect(existsSync(path.join(efsRoot, 'MyFileSystem8A1B2C3D', 'lambda'))).toBe(true);
 
     // What the harness runs after a failed start: the network and the EFS folder go.
     expect(await ctx.cleanup.run()).toEqual([]);
-    expect(deps.calls).toEqual(['dockerAnswers', 'startNetwork', 'socketPath', 'start', 'stopNetwork']);
+    expect(deps.calls).toEqual(['dockerAnswers', 'startNetwork', 'socketPath', 'start', 'removeLabelled dev.harness.run-id=20261126-101500-ab12', 'stopNetwork']);
     expect(existsSync(efsRoot)).toBe(false);
   });
 
@@ -136,7 +143,7 @@ describe('localstack target with a container that does not start', () => {
     expect(deps.configs[0]!.reuse).toBe(true);
     expect(deps.configs[0]!.network).toBeUndefined();
     expect(deps.calls).not.toContain('startNetwork');
-    expect(deps.configs[0]!.lambdaDockerFlags).toMatch(/\.harness\/localstack-reuse\/efs\/MyFileSystem8A1B2C3D\/lambda:\/mnt\/msg$/);
+    expect(deps.configs[0]!.lambdaDockerFlags).toMatch(/\.harness\/localstack-reuse\/efs\/MyFileSystem8A1B2C3D\/lambda:\/mnt\/msg -l dev\.harness\.project=apigw-vpc-lambda-efs -l dev\.harness\.run-id=reuse$/);
   });
 
   it('should use a Docker volume per run when this process runs in a container, mounted in LocalStack too, and remove it', async () => {
@@ -144,7 +151,7 @@ describe('localstack target with a container that does not start', () => {
     const ctx = context({ LOCALSTACK_AUTH_TOKEN: TOKEN });
     await startLocalstack(ctx, deps).catch(() => undefined);
     const config = deps.configs[0]!;
-    expect(config.lambdaDockerFlags).toBe('-v harness-efs-20261126-101500-ab12:/mnt/msg');
+    expect(config.lambdaDockerFlags).toBe('-v harness-efs-20261126-101500-ab12:/mnt/msg -l dev.harness.project=apigw-vpc-lambda-efs -l dev.harness.run-id=20261126-101500-ab12');
     expect(config.bindMounts).toContainEqual({ source: 'harness-efs-20261126-101500-ab12', target: '/var/lib/harness-efs/MyFileSystem8A1B2C3D/lambda' });
     expect(config.bindMounts.filter((b) => path.isAbsolute(b.source)).map((b) => b.target)).toEqual(['/var/run/docker.sock']);
     await ctx.cleanup.run();
@@ -154,6 +161,7 @@ describe('localstack target with a container that does not start', () => {
       'startNetwork',
       'socketPath',
       'start',
+      'removeLabelled dev.harness.run-id=20261126-101500-ab12',
       'stopNetwork',
       'removeVolume harness-efs-20261126-101500-ab12',
     ]);

@@ -1,4 +1,5 @@
 import { mkdirSync, mkdtempSync } from 'node:fs';
+import { createServer as createNetServer } from 'node:net';
 import { rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,12 +11,16 @@ import { ContainerLog } from './container-log.ts';
 import {
   createLocalstackContainer,
   EFS_ROOT_IN_CONTAINER,
+  explainStartFailure,
+  hostNetworkPort,
+  ryukDisabled,
+  startupTimeoutMs,
   type LocalstackContainerConfig,
   localstackContainerConfig,
   localstackImage,
   requireAuthToken,
 } from './container.ts';
-import { type BridgeChoice, chooseBridge, type DockerPlacement, dockerPlacement, volumeName } from './bridge-mode.ts';
+import { type BridgeChoice, chooseBridge, type DockerPlacement, placementByBehaviour, volumeName } from './bridge-mode.ts';
 import { DIAGNOSTIC_LINES, type DeployPatternOptions, deployPattern, describeRedeploy, destroyPattern, environmentInfo, stackNameFor } from './deploy.ts';
 import { buildCodeFolders, hotReloadSettings, nodeDebugDockerFlags, watchHotReload } from './hot-reload.ts';
 import { stopEsbuild } from '../../dev/watch/handler-build.ts';
@@ -23,7 +28,15 @@ import { requireCapableEmulator } from './detect.ts';
 import { type BridgedMount, bridgedMounts, lambdaDockerFlags, prepareHostDir } from './efs-bridge.ts';
 import { redact } from '../../core/redact.ts';
 import { PROJECT_ROOT } from '../../core/run.ts';
-import { dockerEngineAnswers } from '../../launch/select.ts';
+import {
+  chooseNetwork,
+  DockerEngine,
+  dockerEngineAnswers,
+  engineSeesFolders,
+  type FolderVisibility,
+  harnessLabels,
+  RUN_LABEL,
+} from '../../core/docker-engine.ts';
 import type { StartTarget, TargetContext } from '../../model/target.ts';
 
 /**
@@ -39,42 +52,55 @@ export const REUSE_STACK_NAME = 'harness-reuse';
 export interface ContainerRuntime {
   /** The Docker socket as the daemon sees it (Testcontainers works it out: DOCKER_HOST, Docker Desktop, ...). */
   socketPath(): Promise<string>;
+  /** The engine's networks: without `bridge` only the host network works. */
+  networkNames(): Promise<string[]>;
+  /** Whether the engine sees this process's folders, by trying (undefined: cannot tell, the image is not there yet). */
+  seesFolders(image: string): Promise<FolderVisibility | undefined>;
+  hasImage(image: string): Promise<boolean | undefined>;
   startNetwork(): Promise<{ readonly name: string; stop(): Promise<void> }>;
-  /** A named volume for HARNESS_EFS_BRIDGE=volume, labelled so that Ryuk removes it if this process dies. */
-  createVolume(name: string): Promise<{ remove(): Promise<void> }>;
-  start(config: LocalstackContainerConfig, log: ContainerLog): Promise<StartedLocalStackContainer>;
+  /** A named volume for HARNESS_EFS_BRIDGE=volume, with the harness's labels (and Ryuk's, when it runs). */
+  createVolume(name: string, labels: Readonly<Record<string, string>>): Promise<{ remove(): Promise<void> }>;
+  /** Starts LocalStack; `onCreated` gets the container id the moment it exists (before any wait). */
+  start(config: LocalstackContainerConfig, log: ContainerLog, onCreated: (id: string) => void): Promise<StartedLocalStackContainer>;
+  /** Removes a container (stopped with a grace period first, so that LocalStack can remove its Lambda containers). */
+  removeContainer(id: string, graceSeconds: number): Promise<void>;
+  /** Removes every container that carries `label` (`key=value`): LocalStack's Lambda containers, a failed start. */
+  removeLabelled(label: string): Promise<number>;
 }
 
-export interface LocalstackDeps {
-  readonly dockerAnswers: (env: NodeJS.ProcessEnv) => Promise<boolean>;
-  readonly runtime: ContainerRuntime;
-  /** @default dockerPlacement(ctx.env): whether the Docker daemon may not see this process's folders */
-  readonly placement?: DockerPlacement;
-  /** Tests replace the CDK CLI and may replace the emulator's API. */
-  readonly deploy?: Pick<DeployPatternOptions, 'runCdk' | 'api' | 'healthWaitSeconds'>;
-}
+const engineOf = async (): Promise<DockerEngine> => {
+  const engine = await DockerEngine.connect(process.env);
+  if (!engine) throw new Error('the Docker engine stopped answering');
+  return engine;
+};
 
-// Loaded lazily: the unit tests of the checks before Docker never load Testcontainers.
-const testcontainersRuntime: ContainerRuntime = {
+// Testcontainers is loaded lazily: the unit tests of the checks before Docker never load it.
+export const testcontainersRuntime: ContainerRuntime = {
   socketPath: async () => {
     const { getContainerRuntimeClient } = await import('testcontainers');
     return (await getContainerRuntimeClient()).info.containerRuntime.remoteSocketPath;
   },
+  networkNames: async () => (await engineOf()).networkNames(),
+  seesFolders: async (image) => {
+    const engine = await engineOf();
+    return (await engine.hasImage(image)) ? engineSeesFolders(engine, image) : undefined;
+  },
+  hasImage: async (image) => (await DockerEngine.connect(process.env))?.hasImage(image).catch(() => undefined),
   startNetwork: async () => {
     const { Network } = await import('testcontainers');
     const network = await new Network().start();
     return { name: network.getName(), stop: async () => void (await network.stop()) };
   },
-  createVolume: async (name) => {
+  createVolume: async (name, labels) => {
     const { getContainerRuntimeClient, getReaper, LABEL_TESTCONTAINERS_SESSION_ID } = await import('testcontainers');
     const client = await getContainerRuntimeClient();
-    const labels = { [LABEL_TESTCONTAINERS_SESSION_ID]: (await getReaper(client)).sessionId };
+    const ryuk: Record<string, string> = ryukDisabled() ? {} : { [LABEL_TESTCONTAINERS_SESSION_ID]: (await getReaper(client)).sessionId };
     const docker = client.container.dockerode;
-    await docker.createVolume({ Name: name, Labels: labels });
+    await docker.createVolume({ Name: name, Labels: { ...labels, ...ryuk } });
     return { remove: async () => void (await docker.getVolume(name).remove()) };
   },
-  start: async (config, log) => {
-    const container = createLocalstackContainer(config);
+  start: async (config, log, onCreated) => {
+    const container = createLocalstackContainer(config, onCreated);
     // A new container's log from its first line (a failed license activation shows up here); a reused one
     // only gets its latest lines, the rest belongs to earlier runs.
     if (!config.reuse) container.withLogConsumer((stream: Readable) => log.follow(stream));
@@ -82,7 +108,59 @@ const testcontainersRuntime: ContainerRuntime = {
     if (config.reuse) log.follow(await started.logs({ tail: DIAGNOSTIC_LINES }));
     return started;
   },
+  removeContainer: async (id, graceSeconds) => (await engineOf()).removeContainer(id, graceSeconds),
+  removeLabelled: async (label) => {
+    const engine = await engineOf();
+    const found = await engine.containersLabelled(label);
+    await Promise.all(found.map((c) => engine.removeContainer(c.Id)));
+    return found.length;
+  },
 };
+
+export interface LocalstackDeps {
+  readonly dockerAnswers: (env: NodeJS.ProcessEnv) => Promise<boolean>;
+  readonly runtime: ContainerRuntime;
+  /** @default tried by the runtime (seesFolders), else guessed from the markers: whether the Docker daemon sees this process's folders */
+  readonly placement?: DockerPlacement;
+  /** Tests replace the CDK CLI and may replace the emulator's API. */
+  readonly deploy?: Pick<DeployPatternOptions, 'runCdk' | 'api' | 'healthWaitSeconds'>;
+}
+
+/** Seconds LocalStack gets on SIGTERM to remove its Lambda containers before it is killed. */
+export const STOP_GRACE_SECONDS = 10;
+
+/**
+ * On an engine without a bridge network, Testcontainers' defaults cannot work: inside a container (/.dockerenv)
+ * it looks for the bridge network's gateway to reach the engine's host, and Ryuk publishes a port on the default
+ * network. The harness sets what fits, unless the user did, and says so; it never relies on Ryuk for clean-up.
+ */
+function prepareTestcontainers(env: NodeJS.ProcessEnv, networkNames: readonly string[], info: (line: string) => void): void {
+  if (networkNames.includes('bridge')) return;
+  for (const [name, value, why] of [
+    ['TESTCONTAINERS_HOST_OVERRIDE', 'localhost', 'the engine has no bridge network whose gateway Testcontainers could resolve'],
+    ['TESTCONTAINERS_RYUK_DISABLED', 'true', 'Ryuk cannot run without a bridge network; the harness removes what it starts itself'],
+  ] as const) {
+    if (env[name] !== undefined || process.env[name] !== undefined) continue;
+    process.env[name] = value;
+    info(`${name}=${value}: ${why}`);
+  }
+}
+
+/** A host port that something else listens on stops LocalStack from listening there: say so before starting. */
+function requireFreePort(port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const probe = createNetServer();
+    probe.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        new Error(
+          `Port ${port} on 127.0.0.1 is taken (${error.code}), and LocalStack runs on the host network here: stop what listens there ` +
+            `(e.g. another LocalStack: docker ps), or set HARNESS_LOCALSTACK_PORT to a free port.`,
+        ),
+      ),
+    );
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve()));
+  });
+}
 
 export const start: StartTarget = (ctx) => startLocalstack(ctx);
 
@@ -100,10 +178,20 @@ export async function startLocalstack(
         'Start Docker (Docker Desktop, or `sudo systemctl start docker`) and check `docker info`, or run HARNESS_TARGET=local.',
     );
   }
-  const bridge = chooseBridge(ctx.env, deps.placement ?? dockerPlacement(ctx.env));
+  const startTimeout = startupTimeoutMs(ctx.env);
+  const networkNames = await deps.runtime.networkNames();
+  const networkChoice = chooseNetwork(ctx.env, networkNames);
+  const hostPort = networkChoice.mode === 'host' ? hostNetworkPort(ctx.env) : undefined;
+  ctx.progress.info(`Docker network: ${networkChoice.mode} (${networkChoice.reason})`);
+  prepareTestcontainers(ctx.env, networkNames, (line) => ctx.progress.info(line));
+  if (hostPort !== undefined) await requireFreePort(hostPort);
+  const bridge = chooseBridge(ctx.env, deps.placement ?? placementByBehaviour(await deps.runtime.seesFolders(image), ctx.env));
   ctx.progress.info(`EFS bridge: ${bridge.mode} (${bridge.reason})`);
   if (bridge.warning) ctx.progress.info(`warning: ${bridge.warning}`);
   const reuse = ['1', 'true'].includes(ctx.env.HARNESS_REUSE?.trim() ?? '');
+  // On reuse the labels are part of the container's settings, so they must be the same every run.
+  const labels = harnessLabels(reuse ? 'reuse' : ctx.runId);
+  const runLabel = `${RUN_LABEL}=${labels[RUN_LABEL]}`;
   const stackName = reuse ? REUSE_STACK_NAME : stackNameFor(ctx.runId);
 
   // Watch mode: the functions run their code from host folders that esbuild rewrites (LocalStack hot reloading).
@@ -115,11 +203,11 @@ export async function startLocalstack(
   const apiMount = model.apiFunction.mount;
   if (!apiMount) throw new Error(`Function ${model.apiFunction.functionName} mounts no file system in ${model.templatePath}.`);
 
-  const efs = bridge.mode === 'bind' ? await bindBridge(ctx, model, reuse) : await volumeBridge(ctx, model, reuse, deps.runtime);
+  const efs = bridge.mode === 'bind' ? await bindBridge(ctx, model, reuse) : await volumeBridge(ctx, model, reuse, deps.runtime, labels);
 
   // Reuse keeps the default bridge network: a network of this run would be gone, or in the way, next time.
   let network: string | undefined;
-  if (!reuse) {
+  if (!reuse && networkChoice.mode === 'bridge') {
     const started = await deps.runtime.startNetwork();
     network = started.name;
     ctx.cleanup.add(`Docker network ${started.name}`, () =>
@@ -139,6 +227,9 @@ export async function startLocalstack(
     ].join(' '),
     efsMounts: efs.containerMounts,
     ...(network ? { network } : {}),
+    ...(hostPort !== undefined ? { hostNetworkPort: hostPort } : {}),
+    labels,
+    startupTimeoutMs: startTimeout,
     reuse,
   });
   if (inspectPort !== undefined) {
@@ -149,13 +240,30 @@ export async function startLocalstack(
   }
 
   const log = new ContainerLog(path.join(ctx.runDir, 'localstack.log'), ctx.env);
+  // LocalStack's Lambda containers carry the run's label (LAMBDA_DOCKER_FLAGS): whatever LocalStack could not remove
+  // in its grace period goes after it. Registered first, so that it runs last.
+  if (!reuse) ctx.cleanup.add(`containers labelled ${runLabel}`, () => deps.runtime.removeLabelled(runLabel).then(() => undefined));
+  let removeCreated: (() => Promise<void>) | undefined;
   const container = await ctx.progress.phase(`start ${image}${reuse ? ' (reuse)' : ''} (the first pull takes minutes)`, async () => {
     try {
-      return await deps.runtime.start(config, log);
+      return await deps.runtime.start(config, log, (id) => {
+        // The moment the container exists, before Testcontainers waits for it: a failed wait or Ctrl-C removes it.
+        if (!reuse) removeCreated = ctx.cleanup.add(`LocalStack container ${id.slice(0, 12)}`, () => deps.runtime.removeContainer(id, STOP_GRACE_SECONDS));
+      });
     } catch (error) {
+      // A broken container is never left for the next run, reuse or not.
+      await removeCreated?.();
+      if (reuse) await deps.runtime.removeLabelled(runLabel).catch(() => 0);
       const lines = log.tail(DIAGNOSTIC_LINES);
       const shown = lines.length > 0 ? `\nLocalStack container log (last ${lines.length} lines):\n${lines.map((l) => `  ${l}`).join('\n')}` : '';
-      throw new Error(`LocalStack (${image}) did not start: ${(error as Error).message}${shown}`, { cause: error });
+      const explained = explainStartFailure({
+        message: redact((error as Error).message, ctx.env),
+        image,
+        imagePresent: await deps.runtime.hasImage(image),
+        ryukDisabled: ryukDisabled(),
+        startupTimeoutMs: startTimeout,
+      });
+      throw new Error(`LocalStack (${image}) did not start: ${explained}${shown}`, { cause: error });
     }
   });
   if (reuse) {
@@ -164,7 +272,6 @@ export async function startLocalstack(
         `(remove them with: docker rm -f ${container.getId().slice(0, 12)}); ${efs.kept} is kept.`,
     );
   } else {
-    ctx.cleanup.add(`LocalStack container ${container.getId().slice(0, 12)}`, async () => void (await container.stop()));
     // Runs before the container stops (cleanup is newest first): files the function wrote belong to its uid
     // inside the Lambda container, which the harness's user may not remove; LocalStack's root can. A volume
     // goes as a whole after the container.
@@ -182,7 +289,8 @@ export async function startLocalstack(
     if (result.exitCode !== 0) throw new Error(`chmod 0777 ${dirs.join(' ')} in LocalStack exited with ${result.exitCode}: ${redact(result.output.trim(), ctx.env)}`);
     ctx.progress.info(`EFS bridge: volumes ${efs.binds.map((b) => b.source).join(', ')} opened to the function's user (uid 993)`);
   }
-  const endpoint = container.getConnectionUri();
+  // On the host network no port is mapped (getConnectionUri would throw): LocalStack listens where GATEWAY_LISTEN says.
+  const endpoint = hostPort !== undefined ? `http://127.0.0.1:${hostPort}` : container.getConnectionUri();
 
   await ctx.progress.phase('check the emulator', () =>
     requireCapableEmulator(endpoint, `The container log is in ${path.join(ctx.runDir, 'localstack.log')}.`),
@@ -290,13 +398,13 @@ async function bindBridge(ctx: TargetContext, model: PatternModel, reuse: boolea
  * A Docker volume per mount, at the mount path in every Lambda container and, for reading and opening it,
  * at `<EFS_ROOT_IN_CONTAINER>/<file system>/<access point root>` in LocalStack's container.
  */
-async function volumeBridge(ctx: TargetContext, model: PatternModel, reuse: boolean, runtime: ContainerRuntime): Promise<Bridge> {
+async function volumeBridge(ctx: TargetContext, model: PatternModel, reuse: boolean, runtime: ContainerRuntime, labels: Readonly<Record<string, string>>): Promise<Bridge> {
   const mounts = bridgedMounts(model, EFS_ROOT_IN_CONTAINER);
   const names = mounts.map((_, i) => volumeName(reuse ? 'harness-efs-reuse' : `harness-efs-${ctx.runId}`, i, mounts.length));
   for (const [i, name] of names.entries()) {
     // Docker creates a volume named in a bind on first use; creating it here labels it for Ryuk. On reuse it
     // may exist already: Docker's create is idempotent for a volume of the same name and driver.
-    const volume = await runtime.createVolume(name);
+    const volume = await runtime.createVolume(name, labels);
     if (!reuse) {
       ctx.cleanup.add(`Docker volume ${name}`, () =>
         volume.remove().catch((error: Error) => ctx.progress.info(`Docker volume ${name} not removed (${error.message}); Ryuk removes it when this process exits.`)),
