@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -37,14 +37,38 @@ export function runIdFrom(env: NodeJS.ProcessEnv, now: Date = new Date()): strin
   return given;
 }
 
-/** Creates `<root>/.harness/runs/<runId>` and prunes the oldest run folders beyond `keep`. */
+/** In each run folder: the pid of the process that runs it, so that pruning never removes a live run's folder. */
+export const RUN_PID_FILE = '.pid';
+
+/**
+ * Creates `<root>/.harness/runs/<runId>` and prunes the oldest run folders beyond `keep`, except those of runs
+ * still going: runs overlap (`npm run up` beside `npm run scenarios`, test files in parallel), and a run id given
+ * by HARNESS_RUN_ID need not sort by time.
+ */
 export function createRunDir(runId: string, root: string = PROJECT_ROOT, keep: number = RUNS_KEPT): string {
   const runsDir = path.join(root, '.harness', 'runs');
   const runDir = path.join(runsDir, runId);
   mkdirSync(runDir, { recursive: true });
+  writeFileSync(path.join(runDir, RUN_PID_FILE), String(process.pid));
   const runs = readdirSync(runsDir).sort();
   for (const old of runs.slice(0, Math.max(0, runs.length - keep))) {
-    rmSync(path.join(runsDir, old), { recursive: true, force: true });
+    if (!runsLive(path.join(runsDir, old))) rmSync(path.join(runsDir, old), { recursive: true, force: true });
   }
   return runDir;
+}
+
+function runsLive(runDir: string): boolean {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(path.join(runDir, RUN_PID_FILE), 'utf8'));
+  } catch {
+    return false; // a run from before the pid file, or one that never wrote it
+  }
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'; // alive, another user's
+  }
 }

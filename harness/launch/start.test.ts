@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Progress } from '../core/progress.ts';
-import { makeRunId, PROJECT_ROOT } from '../core/run.ts';
+import { makeRunId, PROJECT_ROOT, RUN_PID_FILE } from '../core/run.ts';
 import { START_ERROR_FILE, startTarget } from './start.ts';
 
 // startTarget wired to each real target module, with settings that make each stop at its first check: what a
@@ -66,6 +66,6 @@ describe('startTarget on each target, when what it needs is missing', () => {
     expect(error.message).toMatch(/^Target "aws" failed to start: .*HARNESS_AWS_ACCOUNT/);
     const runDir = path.join(PROJECT_ROOT, '.harness', 'runs', opts.runId);
     expect(existsSync(path.join(runDir, 'cdk.out'))).toBe(false);
-    expect(readdirSync(runDir)).toEqual([START_ERROR_FILE]);
+    expect(readdirSync(runDir).filter((f) => f !== RUN_PID_FILE)).toEqual([START_ERROR_FILE]);
   });
 });

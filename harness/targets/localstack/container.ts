@@ -148,21 +148,22 @@ async function ryukSessionId(): Promise<string> {
 class HarnessLocalstackContainer extends LocalstackContainer {
   private readonly bridgeFlags: string;
   private readonly sessionId: () => Promise<string>;
-  private readonly onCreated: (id: string) => void;
+  private readonly hooks: CreationHooks;
 
-  constructor(image: string, bridgeFlags: string, sessionId: () => Promise<string>, onCreated: (id: string) => void) {
+  constructor(image: string, bridgeFlags: string, sessionId: () => Promise<string>, hooks: CreationHooks) {
     super(image);
     this.bridgeFlags = bridgeFlags;
     this.sessionId = sessionId;
-    this.onCreated = onCreated;
+    this.hooks = hooks;
   }
 
   /** Testcontainers' hook right after the create call: the harness owns the container's removal from here on. */
   protected override async containerCreated(containerId: string): Promise<void> {
-    this.onCreated(containerId);
+    this.hooks.created(containerId);
   }
 
   protected override async beforeContainerCreated(): Promise<void> {
+    this.hooks.creating();
     this.withEnvironment({ LAMBDA_DOCKER_FLAGS: lambdaDockerFlagsValue(this.bridgeFlags, this.reuse || ryukDisabled() ? undefined : await this.sessionId()) });
   }
 
@@ -188,16 +189,24 @@ class HarnessLocalstackContainer extends LocalstackContainer {
 export const ryukDisabled = (env: NodeJS.ProcessEnv = process.env) => env.TESTCONTAINERS_RYUK_DISABLED === 'true';
 
 /**
- * The Testcontainers container for a configuration (not started). `onCreated` gets its id the moment it exists,
- * before Testcontainers waits for it (a failed wait leaves the container to Ryuk otherwise). `sessionId` is
- * replaceable in tests.
+ * When Testcontainers is about to ask Docker for the container (after any pull: Testcontainers 12.2.0
+ * GenericContainer.start calls beforeContainerCreated right before the create) and once it exists (its
+ * containerCreated hook, before any wait: a failed wait would otherwise leave the container to Ryuk).
  */
+export interface CreationHooks {
+  creating(): void;
+  created(id: string): void;
+}
+
+const NO_HOOKS: CreationHooks = { creating: () => {}, created: () => {} };
+
+/** The Testcontainers container for a configuration (not started). `sessionId` is replaceable in tests. */
 export function createLocalstackContainer(
   config: LocalstackContainerConfig,
-  onCreated: (id: string) => void = () => {},
+  hooks: CreationHooks = NO_HOOKS,
   sessionId: () => Promise<string> = ryukSessionId,
 ): HarnessLocalstackContainer {
-  const container = new HarnessLocalstackContainer(config.image, config.lambdaDockerFlags, sessionId, onCreated)
+  const container = new HarnessLocalstackContainer(config.image, config.lambdaDockerFlags, sessionId, hooks)
     .withEnvironment({ ...config.environment })
     .withBindMounts(config.bindMounts.map((b) => ({ ...b, mode: 'rw' as const })))
     .withLabels({ ...config.labels })

@@ -1,11 +1,14 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Cleanup } from '../../core/cleanup.ts';
 import { DockerEngine, RUN_LABEL } from '../../core/docker-engine.ts';
+import { exited } from '../../core/process-support.ts';
 import { Progress } from '../../core/progress.ts';
+import { PROJECT_ROOT } from '../../core/run.ts';
 import { connect } from '../../launch/connect.ts';
 import { synthesize } from '../../model/assembly.ts';
 import type { TargetContext } from '../../model/target.ts';
@@ -197,6 +200,53 @@ describe('localstack target on a real engine, when the start fails', () => {
       expect(error.message).toContain('HARNESS_LOCALSTACK_PORT');
     } finally {
       server.close();
+    }
+  });
+});
+
+describe('npm run scenarios -- --target localstack, interrupted on a real engine', () => {
+  const SCENARIOS = path.join(PROJECT_ROOT, 'harness', 'cli', 'scenarios.ts');
+
+  it.each([
+    ['Ctrl-C while the container starts', 'SIGINT', /▶ start harness-local\/localstack-standin/],
+    ['SIGTERM once it runs (during the deploy)', 'SIGTERM', /✓ start harness-local\/localstack-standin/],
+  ] as const)('%s: leaves no container and no folder', async (_, signal, marker) => {
+    const runId = `docker-tier-signal-${process.pid}-${signal.toLowerCase()}`;
+    const tmp = mkdtempSync(path.join(root, 'tmp-'));
+    const proc = spawn(process.execPath, [SCENARIOS, '--target', 'localstack'], {
+      cwd: PROJECT_ROOT,
+      env: {
+        ...process.env,
+        TMPDIR: tmp,
+        CI: '',
+        HARNESS_RUN_ID: runId,
+        LOCALSTACK_AUTH_TOKEN: TOKEN,
+        HARNESS_LOCALSTACK_IMAGE: images.standin,
+        HARNESS_LOCALSTACK_PORT: String(await freePort()),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    let output = '';
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const seen = (chunk: Buffer) => {
+          output += chunk.toString();
+          if (marker.test(output)) resolve();
+        };
+        proc.stdout!.on('data', seen);
+        proc.stderr!.on('data', seen);
+        proc.once('exit', (code) => reject(new Error(`exited with ${code} before ${marker}:\n${output}`)));
+      });
+      process.kill(signal === 'SIGINT' ? -proc.pid! : proc.pid!, signal);
+      const { code } = await exited(proc);
+      expect(code, output).toBe(signal === 'SIGINT' ? 130 : 143);
+      expect(await labelled(runId), output).toEqual([]);
+      // Node's compile cache and Testcontainers' cross-process lock file (testcontainers 12.2.0 build/common/file-lock.js,
+      // one per user, shared by every Testcontainers process) are not the run's.
+      expect(readdirSync(tmp).filter((name) => !['node-compile-cache', 'testcontainers-node-0.lock'].includes(name)), output).toEqual([]);
+    } finally {
+      if (proc.exitCode === null && proc.signalCode === null) process.kill(-proc.pid!, 'SIGKILL');
     }
   });
 });

@@ -10,6 +10,7 @@ import type { RunningTarget } from '../../core/environment.ts';
 import { ContainerLog } from './container-log.ts';
 import {
   createLocalstackContainer,
+  type CreationHooks,
   EFS_ROOT_IN_CONTAINER,
   explainStartFailure,
   hostNetworkPort,
@@ -60,8 +61,8 @@ export interface ContainerRuntime {
   startNetwork(): Promise<{ readonly name: string; stop(): Promise<void> }>;
   /** A named volume for HARNESS_EFS_BRIDGE=volume, with the harness's labels (and Ryuk's, when it runs). */
   createVolume(name: string, labels: Readonly<Record<string, string>>): Promise<{ remove(): Promise<void> }>;
-  /** Starts LocalStack; `onCreated` gets the container id the moment it exists (before any wait). */
-  start(config: LocalstackContainerConfig, log: ContainerLog, onCreated: (id: string) => void): Promise<StartedLocalStackContainer>;
+  /** Starts LocalStack, telling `hooks` when the container is being created and once it exists (before any wait). */
+  start(config: LocalstackContainerConfig, log: ContainerLog, hooks: CreationHooks): Promise<StartedLocalStackContainer>;
   /** Removes a container (stopped with a grace period first, so that LocalStack can remove its Lambda containers). */
   removeContainer(id: string, graceSeconds: number): Promise<void>;
   /** Removes every container that carries `label` (`key=value`): LocalStack's Lambda containers, a failed start. */
@@ -99,8 +100,8 @@ export const testcontainersRuntime: ContainerRuntime = {
     await docker.createVolume({ Name: name, Labels: { ...labels, ...ryuk } });
     return { remove: async () => void (await docker.getVolume(name).remove()) };
   },
-  start: async (config, log, onCreated) => {
-    const container = createLocalstackContainer(config, onCreated);
+  start: async (config, log, hooks) => {
+    const container = createLocalstackContainer(config, hooks);
     // A new container's log from its first line (a failed license activation shows up here); a reused one
     // only gets its latest lines, the rest belongs to earlier runs.
     if (!config.reuse) container.withLogConsumer((stream: Readable) => log.follow(stream));
@@ -243,16 +244,28 @@ export async function startLocalstack(
   // LocalStack's Lambda containers carry the run's label (LAMBDA_DOCKER_FLAGS): whatever LocalStack could not remove
   // in its grace period goes after it. Registered first, so that it runs last.
   if (!reuse) ctx.cleanup.add(`containers labelled ${runLabel}`, () => deps.runtime.removeLabelled(runLabel).then(() => undefined));
-  let removeCreated: (() => Promise<void>) | undefined;
+  // The container's removal, registered the moment Docker is asked for it (after any pull): an interrupt while the
+  // create call is in flight waits for its answer (Cleanup runs what is added after an interrupt at once, and waits
+  // for it); a failed wait or Ctrl-C later removes it.
+  let settle!: (id: string | undefined) => void;
+  const created = new Promise<string | undefined>((resolve) => (settle = resolve));
+  let removeContainer: (() => Promise<void>) | undefined;
+  const creating = () => {
+    // Interrupted while pulling: create nothing (Docker would also re-create the removed EFS folder as a bind source).
+    if (ctx.cleanup.isClosed) throw new Error('interrupted before the container was created');
+    if (reuse) return;
+    removeContainer = ctx.cleanup.add('LocalStack container', async () => {
+      const id = await created;
+      if (id) await deps.runtime.removeContainer(id, STOP_GRACE_SECONDS);
+    });
+  };
   const container = await ctx.progress.phase(`start ${image}${reuse ? ' (reuse)' : ''} (the first pull takes minutes)`, async () => {
     try {
-      return await deps.runtime.start(config, log, (id) => {
-        // The moment the container exists, before Testcontainers waits for it: a failed wait or Ctrl-C removes it.
-        if (!reuse) removeCreated = ctx.cleanup.add(`LocalStack container ${id.slice(0, 12)}`, () => deps.runtime.removeContainer(id, STOP_GRACE_SECONDS));
-      });
+      return await deps.runtime.start(config, log, { creating, created: settle });
     } catch (error) {
+      settle(undefined);
       // A broken container is never left for the next run, reuse or not.
-      await removeCreated?.();
+      await removeContainer?.();
       if (reuse) await deps.runtime.removeLabelled(runLabel).catch(() => 0);
       const lines = log.tail(DIAGNOSTIC_LINES);
       const shown = lines.length > 0 ? `\nLocalStack container log (last ${lines.length} lines):\n${lines.map((l) => `  ${l}`).join('\n')}` : '';
