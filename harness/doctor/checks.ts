@@ -6,7 +6,15 @@ import type { CallerIdentity } from '../targets/aws/guard.ts';
 import { localstackImage } from '../targets/localstack/container.ts';
 import { classifyEmulator, type Emulator, emulatorProblem, probeEmulator } from '../targets/localstack/detect.ts';
 import { PROJECT_ROOT } from '../core/run.ts';
-import { type DockerPing, type DockerSocketCandidate, dockerSocketCandidates, pingDocker } from '../core/docker-engine.ts';
+import {
+  DockerEngine,
+  type DockerPing,
+  type DockerSocketCandidate,
+  dockerSocketCandidates,
+  engineSeesFolders,
+  type FolderVisibility,
+  pingDocker,
+} from '../core/docker-engine.ts';
 import { endpointSettings, HOW_TO_START } from '../targets/endpoint/index.ts';
 
 /**
@@ -37,8 +45,18 @@ export interface NodeFacts {
 /** Where the Docker engine runs as seen from here; it decides whether a folder of this machine can be bind-mounted. */
 export type DockerPlacement = 'local' | 'remote' | 'docker-outside-of-docker';
 
+/** What the engine itself says (Engine API), when one answers. */
+export interface EngineFacts {
+  readonly networks: readonly string[];
+  /** Whether the LocalStack image is on the engine (undefined: the name is invalid or the engine did not say). */
+  readonly imagePresent?: boolean;
+  /** Placement tried with a throw-away container of that image (only when it is there). */
+  readonly seesFolders?: FolderVisibility;
+}
+
 export interface DockerFacts {
   readonly ok: boolean;
+  readonly engineFacts?: EngineFacts;
   /** The socket or address that answered, or every one that was tried. */
   readonly tried: readonly { readonly where: string; readonly answer: string }[];
   readonly engine?: string;
@@ -87,6 +105,8 @@ export interface DoctorDeps {
   /** Whether a Docker daemon runs in this machine or container itself (Docker-in-Docker is local). */
   readonly daemonRunsHere: () => boolean;
   readonly pingDocker: (target: DockerSocketCandidate, timeoutMs: number) => Promise<DockerPing>;
+  /** Networks, image presence and placement by behaviour, from the engine that answered. */
+  readonly engineFacts: (env: NodeJS.ProcessEnv, image: string | undefined) => Promise<EngineFacts>;
   readonly probeEmulator: typeof probeEmulator;
   /** What `docker compose version` printed, or rejects with the reason. */
   readonly composeVersion: (timeoutMs: number) => Promise<string>;
@@ -112,6 +132,13 @@ export const DEFAULT_DEPS: DoctorDeps = {
     return existsSync('/proc') && readdirSync('/proc').some((pid) => /^\d+$/.test(pid) && comm(pid) === 'dockerd');
   },
   pingDocker,
+  engineFacts: async (env, image) => {
+    const engine = await DockerEngine.connect(env);
+    if (!engine) return { networks: [] };
+    const networks = await engine.networkNames();
+    const imagePresent = image ? await engine.hasImage(image) : undefined;
+    return { networks, ...(imagePresent !== undefined ? { imagePresent } : {}), ...(imagePresent && image ? { seesFolders: await engineSeesFolders(engine, image) } : {}) };
+  },
   probeEmulator,
   composeVersion: (timeoutMs) =>
     new Promise((resolve, reject) => {
@@ -168,8 +195,8 @@ export function dockerPlacement(
   return { placement: 'local', why: 'the engine runs on this machine' };
 }
 
-async function checkDocker(env: NodeJS.ProcessEnv, deps: DoctorDeps): Promise<DockerFacts> {
-  const { placement, why } = dockerPlacement(env, deps);
+async function checkDocker(env: NodeJS.ProcessEnv, deps: DoctorDeps, image: string | undefined): Promise<DockerFacts> {
+  const guessed = dockerPlacement(env, deps);
   const candidates = dockerSocketCandidates(env);
   // Asked at once, so that two silent sockets cost one bound, not two; the first that answers (in order) wins.
   const pings = await Promise.all(
@@ -185,11 +212,22 @@ async function checkDocker(env: NodeJS.ProcessEnv, deps: DoctorDeps): Promise<Do
   if (answered?.ping.ok) {
     const { ping } = answered;
     const engine = [ping.podman ? 'Podman' : (ping.server ?? 'an engine'), ping.apiVersion && `API ${ping.apiVersion}`].filter(Boolean).join(', ');
-    return { ok: true, tried: [{ where: answered.where, answer: 'answers' }], engine, placement, placementWhy: why };
+    const facts = await within(deps.timeoutMs * 2, 'Docker engine facts', deps.engineFacts(env, image)).catch(() => undefined);
+    // Tried beats guessed: the same answer as the localstack target's (targets/localstack/bridge-mode.ts placementByBehaviour).
+    const tried = facts?.seesFolders;
+    const placement: DockerPlacement = tried ? (tried.visible ? 'local' : guessed.placement === 'remote' ? 'remote' : 'docker-outside-of-docker') : guessed.placement;
+    return {
+      ok: true,
+      tried: [{ where: answered.where, answer: 'answers' }],
+      engine,
+      placement,
+      placementWhy: tried ? tried.how : guessed.why,
+      ...(facts ? { engineFacts: facts } : {}),
+    };
   }
   const tried = pings.map(({ where, ping }) => ({ where, answer: ping.ok ? 'answers' : ping.detail }));
   if (candidates.length === 0) tried.push({ where: '/var/run/docker.sock or ~/.docker/run/docker.sock', answer: 'no such socket, and DOCKER_HOST is unset' });
-  return { ok: false, tried, placement, placementWhy: why };
+  return { ok: false, tried, placement: guessed.placement, placementWhy: guessed.why };
 }
 
 async function checkEmulator(env: NodeJS.ProcessEnv, deps: DoctorDeps): Promise<EmulatorFacts> {
@@ -245,7 +283,7 @@ export async function gatherFacts(env: NodeJS.ProcessEnv, deps: DoctorDeps = DEF
   } catch (error) {
     image = { problem: (error as Error).message };
   }
-  const [docker, emulator, compose, aws] = await Promise.all([checkDocker(env, deps), checkEmulator(env, deps), checkCompose(deps), checkAwsIdentity(env, deps)]);
+  const [docker, emulator, compose, aws] = await Promise.all([checkDocker(env, deps, image.image), checkEmulator(env, deps), checkCompose(deps), checkAwsIdentity(env, deps)]);
   return {
     node: nodeCheck.checkNode(deps.nodeVersion, nodeCheck.requirements()),
     missingDependencies: missingDependencies(deps),

@@ -48,6 +48,8 @@ function deps(overrides: Partial<DoctorDeps> = {}): DoctorDeps {
     exists: (file) => file.includes('node_modules'),
     daemonRunsHere: () => false,
     pingDocker: async () => DOCKER_ANSWERS,
+    // An engine with a bridge network that has the image; placement not tried (the Docker tier tries it for real).
+    engineFacts: async () => ({ networks: ['bridge', 'host', 'none'], imagePresent: true }),
     probeEmulator: emulatorAnswering('localstack', LOCALSTACK_ALL),
     composeVersion: async () => COMPOSE_V2,
     callerIdentity: async () => ({ account: '123456789012', arn: 'arn:aws:sts::123456789012:assumed-role/harness-ci/session' }),

@@ -4,7 +4,7 @@ import type { Emulator } from '../targets/localstack/detect.ts';
 import { requireAuthToken } from '../targets/localstack/container.ts';
 import { redact } from '../core/redact.ts';
 import { selectTarget } from '../launch/select.ts';
-import type { Facts } from './checks.ts';
+import type { EngineFacts, Facts } from './checks.ts';
 
 /** One row of the doctor's table. */
 export interface TargetVerdict {
@@ -188,7 +188,8 @@ export async function doctorReport(facts: Facts, env: NodeJS.ProcessEnv): Promis
     // Said even when no engine answers: it decides how the EFS bridge can work once one does.
     { name: 'Docker location', ok: null, detail: placementText(facts) },
     { name: 'LOCALSTACK_AUTH_TOKEN', ok: facts.tokenSet, detail: facts.tokenSet ? 'set (not shown)' : 'not set' },
-    { name: 'LocalStack image', ok: !facts.image.problem, detail: facts.image.image ?? facts.image.problem ?? '' },
+    imageRow(facts),
+    ...(docker.engineFacts ? [networkRow(docker.engineFacts, env)] : []),
     { name: `emulator at ${emulator.endpoint}`, ok: !emulator.problem, detail: emulator.emulator ? describeEmulator(emulator.emulator) : (emulator.problem ?? '') },
     { name: 'Docker Compose', ok: compose.ok, detail: compose.detail },
     { name: 'AWS credentials', ok: credentials.ok, detail: credentials.detail },
@@ -213,6 +214,34 @@ export async function doctorReport(facts: Facts, env: NodeJS.ProcessEnv): Promis
     scenarios = (error as Error).message;
   }
   return { localReady: targets[0]!.ready, checks, targets, scenarios };
+}
+
+/** The name alone proves nothing: is the image on the engine, and what would getting it take? */
+function imageRow(facts: Facts): { name: string; ok: boolean | null; detail: string } {
+  const { image, problem } = facts.image;
+  if (problem || !image) return { name: 'LocalStack image', ok: false, detail: problem ?? '' };
+  const present = facts.docker.engineFacts?.imagePresent;
+  if (present) return { name: 'LocalStack image', ok: true, detail: `${image} (on this engine)` };
+  if (present === false) {
+    return {
+      name: 'LocalStack image',
+      ok: false,
+      detail: `${image} is not on this engine: the first start pulls it (about 1 GB; needs access to Docker Hub), or load it on a machine without one: docker load -i localstack.tar (made elsewhere with docker save ${image})`,
+    };
+  }
+  return { name: 'LocalStack image', ok: null, detail: `${image} (not checked: no Docker engine answers)` };
+}
+
+/** Networks the engine offers decide the network mode and whether Testcontainers' Ryuk can run at all. */
+function networkRow(engine: EngineFacts, env: NodeJS.ProcessEnv): { name: string; ok: boolean | null; detail: string } {
+  const bridge = engine.networks.includes('bridge');
+  const ryuk = env.TESTCONTAINERS_RYUK_DISABLED === 'true'
+    ? 'Ryuk disabled (TESTCONTAINERS_RYUK_DISABLED=true); the harness removes what it starts itself'
+    : bridge
+      ? 'Ryuk can run if its image (testcontainers/ryuk) can be pulled; the harness does not rely on it'
+      : 'Ryuk cannot run (it publishes a port on the default bridge network); the harness disables it and removes what it starts itself';
+  const mode = bridge ? 'bridge network per run' : 'host network (LocalStack on 127.0.0.1:HARNESS_LOCALSTACK_PORT, default 4566)';
+  return { name: 'Docker networks', ok: null, detail: `${engine.networks.join(', ')}: ${mode}; ${ryuk}` };
 }
 
 function placementText(facts: Facts): string {

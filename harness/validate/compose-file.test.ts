@@ -8,6 +8,7 @@ import { type MountModel, synthesize } from '../model/assembly.ts';
 import { DEFAULT_LOCALSTACK_IMAGE } from '../targets/localstack/container.ts';
 import { shlexSplit } from '../test-support/localstack-fixtures.ts';
 import { redact } from '../core/redact.ts';
+import { COMPOSE_CLEAN, COMPOSE_DOWN } from '../dev/clean.ts';
 import { PROJECT_ROOT } from '../core/run.ts';
 import { substitute } from './interpolate.ts';
 
@@ -409,7 +410,9 @@ describe('docker-compose.yml', () => {
     expect(existsSync(path.join(dir, 'hot-reload', 'myHelloVPCLambda'))).toBe(false);
     expect(existsSync(path.join(dir, 'hot-reload', '.gitkeep'))).toBe(true);
     const scripts = (JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
-    expect(scripts.clean).toBe('docker compose down -v --remove-orphans && docker compose run --rm clean');
+    expect(scripts.clean).toBe('node harness/core/node-version.cjs && node harness/cli/clean.ts');
+    // With Compose v2, npm run clean takes the project down with its volumes, then runs this service.
+    expect([COMPOSE_DOWN, COMPOSE_CLEAN]).toEqual([['compose', 'down', '-v', '--remove-orphans'], ['compose', 'run', '--rm', 'clean']]);
     // `down -v` removes every named volume of the file: nothing else keeps state.
     expect(Object.keys(compose.volumes).sort()).toEqual(['harness-runs', 'localstack-volume', 'node-modules', 'npm-cache']);
   });

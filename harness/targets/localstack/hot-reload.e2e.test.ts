@@ -2,16 +2,14 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Progress } from '../../core/progress.ts';
-import { dockerEngineAnswers } from '../../core/docker-engine.ts';
+import { localstackE2e } from '../../test-support/localstack-e2e.ts';
 import { type StartedRun, startTarget } from '../../launch/start.ts';
 import { createScratchProject, type ScratchProject } from '../../dev/watch/scratch-project.ts';
 import type { ProjectWatcher } from '../../dev/watch/watcher.ts';
 
 // The real watch loop on LocalStack: hot reloading of an edited handler through the magic bucket, on a scratch
 // copy of the app. Needs a Docker engine that can pull images and a LocalStack token with Base and Ultimate.
-const hasToken = Boolean(process.env.LOCALSTACK_AUTH_TOKEN?.trim());
-const available = hasToken && (await dockerEngineAnswers(process.env));
-const reason = available ? 'Docker and LOCALSTACK_AUTH_TOKEN present' : 'skipped: needs a Docker engine and LOCALSTACK_AUTH_TOKEN; not available here';
+const { available, reason } = await localstackE2e(process.env);
 
 describe.skipIf(!available)(`localstack watch mode end to end (${reason})`, () => {
   let scratch: ScratchProject;

@@ -2,14 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { messagePath } from '../../../handler/message-ids.ts';
 import { connect } from '../../launch/connect.ts';
 import { Progress } from '../../core/progress.ts';
-import { dockerEngineAnswers } from '../../core/docker-engine.ts';
+import { localstackE2e } from '../../test-support/localstack-e2e.ts';
 import { type StartedRun, startTarget } from '../../launch/start.ts';
 
 // The real thing: LocalStack in Docker, cdklocal deploy, the API answering and the function writing into the
 // bridged folder. Needs a Docker engine that can pull images and a LocalStack token (Base plan; the EFS API is optional).
-const hasToken = Boolean(process.env.LOCALSTACK_AUTH_TOKEN?.trim());
-const available = hasToken && (await dockerEngineAnswers(process.env));
-const reason = available ? 'Docker and LOCALSTACK_AUTH_TOKEN present' : 'skipped: needs a Docker engine and LOCALSTACK_AUTH_TOKEN; not available here';
+const { available, reason } = await localstackE2e(process.env);
 
 describe.skipIf(!available)(`localstack target end to end (${reason})`, () => {
   let run: StartedRun;
