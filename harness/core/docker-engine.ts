@@ -165,9 +165,10 @@ export class DockerEngine {
     if (status !== 204 && status !== 404) throw new Error(`Docker Engine API DELETE /containers/${id} answered ${status}: ${value?.message ?? ''}`);
   }
 
-  async volumesLabelled(label: string): Promise<string[]> {
+  async volumesLabelled(label: string): Promise<{ readonly Name: string; readonly Labels: Readonly<Record<string, string>> }[]> {
     const filters = encodeURIComponent(JSON.stringify({ label: [label] }));
-    return ((await this.ok<{ Volumes: { Name: string }[] | null }>('GET', `/volumes?filters=${filters}`)).Volumes ?? []).map((v) => v.Name);
+    const volumes = (await this.ok<{ Volumes: { Name: string; Labels: Record<string, string> | null }[] | null }>('GET', `/volumes?filters=${filters}`)).Volumes ?? [];
+    return volumes.map((v) => ({ Name: v.Name, Labels: v.Labels ?? {} }));
   }
 
   async removeVolume(name: string): Promise<void> {

@@ -52,12 +52,13 @@ export function createRunDir(runId: string, root: string = PROJECT_ROOT, keep: n
   writeFileSync(path.join(runDir, RUN_PID_FILE), String(process.pid));
   const runs = readdirSync(runsDir).sort();
   for (const old of runs.slice(0, Math.max(0, runs.length - keep))) {
-    if (!runsLive(path.join(runsDir, old))) rmSync(path.join(runsDir, old), { recursive: true, force: true });
+    if (!runIsLive(path.join(runsDir, old))) rmSync(path.join(runsDir, old), { recursive: true, force: true });
   }
   return runDir;
 }
 
-function runsLive(runDir: string): boolean {
+/** Whether the process that runs the run of this folder is still going (its pid file). */
+export function runIsLive(runDir: string): boolean {
   let pid: number;
   try {
     pid = Number(readFileSync(path.join(runDir, RUN_PID_FILE), 'utf8'));

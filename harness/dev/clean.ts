@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { DockerEngine, HARNESS_LABEL, HARNESS_LABEL_VALUE, RUN_LABEL } from '../core/docker-engine.ts';
-import { PROJECT_ROOT, RUN_PID_FILE } from '../core/run.ts';
+import { PROJECT_ROOT, runIsLive } from '../core/run.ts';
 
 /**
  * `npm run clean`: removes what runs left behind, also a run that was killed (SIGKILL, a closed laptop):
@@ -23,16 +23,7 @@ const docker = (args: readonly string[]) =>
     execFile('docker', [...args], { cwd: PROJECT_ROOT, timeout: 300_000 }, (error, stdout, stderr) => resolve({ ok: !error, output: `${stdout}${stderr}`.trim() }));
   });
 
-function runIsLive(runId: string | undefined): boolean {
-  if (!runId) return false;
-  try {
-    const pid = Number(readFileSync(path.join(PROJECT_ROOT, '.harness', 'runs', runId, RUN_PID_FILE), 'utf8'));
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+const runIsOn = (runId: string | undefined) => Boolean(runId) && runIsLive(path.join(PROJECT_ROOT, '.harness', 'runs', runId!));
 
 export async function clean(env: NodeJS.ProcessEnv, log: (line: string) => void): Promise<void> {
   const engine = await DockerEngine.connect(env);
@@ -40,12 +31,9 @@ export async function clean(env: NodeJS.ProcessEnv, log: (line: string) => void)
     log('No Docker engine answers: no container or volume to remove.');
   } else {
     const label = `${HARNESS_LABEL}=${HARNESS_LABEL_VALUE}`;
-    const containers = (await engine.containersLabelled(label)).filter((c) => !runIsLive(c.Labels[RUN_LABEL]));
+    const containers = (await engine.containersLabelled(label)).filter((c) => !runIsOn(c.Labels[RUN_LABEL]));
     await Promise.all(containers.map((c) => engine.removeContainer(c.Id)));
-    const filters = encodeURIComponent(JSON.stringify({ label: [label] }));
-    const volumes = ((await engine.call<{ Volumes: { Name: string; Labels: Record<string, string> | null }[] | null }>('GET', `/volumes?filters=${filters}`)).value.Volumes ?? []).filter(
-      (v) => !runIsLive(v.Labels?.[RUN_LABEL]),
-    );
+    const volumes = (await engine.volumesLabelled(label)).filter((v) => !runIsOn(v.Labels[RUN_LABEL]));
     for (const v of volumes) await engine.removeVolume(v.Name);
     log(`Harness runs: removed ${containers.length} container(s) and ${volumes.length} volume(s) of runs that are over.`);
   }
@@ -67,8 +55,7 @@ export async function clean(env: NodeJS.ProcessEnv, log: (line: string) => void)
     const project = `com.docker.compose.project=${composeProject()}`;
     const made = await engine.containersLabelled(project);
     await Promise.all(made.map((c) => engine.removeContainer(c.Id)));
-    const filters = encodeURIComponent(JSON.stringify({ label: [project] }));
-    const volumes = (await engine.call<{ Volumes: { Name: string }[] | null }>('GET', `/volumes?filters=${filters}`)).value.Volumes ?? [];
+    const volumes = await engine.volumesLabelled(project);
     for (const v of volumes) await engine.removeVolume(v.Name);
     const network = await engine.call('DELETE', '/networks/harness-localstack');
     log(`Compose project ${composeProject()}: removed ${made.length} container(s), ${volumes.length} volume(s)${network.status === 204 ? ' and the network harness-localstack' : ''}.`);

@@ -140,7 +140,7 @@ describe('localstack target on a real engine, with the LocalStack stand-in', () 
     const volume = `harness-efs-${ctx.runId}`;
     try {
       expect(running.info.efsVolume).toBeDefined();
-      expect(await engine.volumesLabelled(`${RUN_LABEL}=${ctx.runId}`)).toEqual([volume]);
+      expect((await engine.volumesLabelled(`${RUN_LABEL}=${ctx.runId}`)).map((v) => v.Name)).toEqual([volume]);
       for (const [user, name] of [['993:990', 'a.txt'], ['1001:1001', 'b.txt']] as const) {
         const code = await engine.runToEnd({ image: images.node, user, cmd: ['sh', '-c', `echo ${user} > /mnt/msg/${name}`], mounts: [{ Type: 'volume', Source: volume, Target: '/mnt/msg' }] });
         expect(code, user).toBe(0);
