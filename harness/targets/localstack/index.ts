@@ -185,11 +185,12 @@ export async function startLocalstack(
   const hostPort = networkChoice.mode === 'host' ? hostNetworkPort(ctx.env) : undefined;
   ctx.progress.info(`Docker network: ${networkChoice.mode} (${networkChoice.reason})`);
   prepareTestcontainers(ctx.env, networkNames, (line) => ctx.progress.info(line));
-  if (hostPort !== undefined) await requireFreePort(hostPort);
+  const reuse = ['1', 'true'].includes(ctx.env.HARNESS_REUSE?.trim() ?? '');
+  // On reuse the port is the reused container's own.
+  if (hostPort !== undefined && !reuse) await requireFreePort(hostPort);
   const bridge = chooseBridge(ctx.env, deps.placement ?? placementByBehaviour(await deps.runtime.seesFolders(image), ctx.env));
   ctx.progress.info(`EFS bridge: ${bridge.mode} (${bridge.reason})`);
   if (bridge.warning) ctx.progress.info(`warning: ${bridge.warning}`);
-  const reuse = ['1', 'true'].includes(ctx.env.HARNESS_REUSE?.trim() ?? '');
   // On reuse the labels are part of the container's settings, so they must be the same every run.
   const labels = harnessLabels(reuse ? 'reuse' : ctx.runId);
   const runLabel = `${RUN_LABEL}=${labels[RUN_LABEL]}`;
