@@ -18,7 +18,12 @@ declare module 'vitest' {
 type Snapshot = Record<'containers' | 'volumes' | 'networks', Map<string, string>>;
 
 async function snapshot(engine: DockerEngine): Promise<Snapshot> {
-  const containers = (await engine.call<{ Id: string; Names: string[]; Image: string; State: string }[]>('GET', '/containers/json?all=true')).value;
+  // Ryuk, where it runs (an engine with a bridge network), lives until this process exits and then removes itself
+  // and what it reaps: Testcontainers' own session container (label org.testcontainers.ryuk=true, testcontainers
+  // 12.2.0 build/utils/labels.js), not something a test left.
+  const containers = (await engine.call<{ Id: string; Names: string[]; Image: string; State: string; Labels: Record<string, string> }[]>('GET', '/containers/json?all=true')).value.filter(
+    (c) => c.Labels['org.testcontainers.ryuk'] !== 'true',
+  );
   const volumes = (await engine.call<{ Volumes: { Name: string }[] | null }>('GET', '/volumes')).value.Volumes ?? [];
   const networks = (await engine.call<{ Id: string; Name: string }[]>('GET', '/networks')).value;
   return {

@@ -15,6 +15,10 @@
  *   and the answer is the handler's 200 when that worked, API Gateway's 500 when it did not;
  * - on SIGTERM it removes the sibling containers it started, then exits (LocalStack removes its Lambda containers
  *   on shutdown when it gets the time to).
+ * Sources: localstack/localstack@8b9a79f05846835cf4dff63ab7eefdde9df83783 (config.py GATEWAY_LISTEN, LAMBDA_INIT_USER;
+ * utils/container_utils/container_client.py parse_additional_flags; services/lambda_/invocation/
+ * docker_runtime_executor.py, which applies the flags to every Lambda container), localstack/lambda-runtime-init
+ * cmd/localstack/main.go (993:990), @testcontainers/localstack 12.1.0 build/localstack-container.js ("Ready").
  */
 import { createServer } from 'node:http';
 import { DockerEngine } from '../core/docker-engine.ts';

@@ -21,6 +21,9 @@ import { startLocalstack, testcontainersRuntime } from './index.ts';
  * Testcontainers, the engine, the network choice, binds, volumes, the socket mount, LAMBDA_DOCKER_FLAGS as a sibling
  * container gets them, users, readiness, failures and clean-up. Not real: the CDK CLI (fakeCdk) and the AWS APIs
  * behind the stand-in (the source-cited fake LocalStack).
+ * Sources: the stand-in's container contract names its sources in harness/test-support/localstack-standin.ts
+ * (localstack/localstack@8b9a79f0 for LAMBDA_DOCKER_FLAGS parsing, localstack/lambda-runtime-init for uid 993);
+ * Testcontainers' messages are quoted from testcontainers 12.2.0's build/ files.
  */
 
 const TOKEN = 'ls-DockerTier-0000-1111-2222-333344445555';
