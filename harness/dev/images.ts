@@ -18,7 +18,7 @@ export const IMAGE_PREFIX = 'harness-local';
 export const STANDIN_IMAGE = `${IMAGE_PREFIX}/localstack-standin:1`;
 const INPUTS_LABEL = 'dev.harness.image-inputs';
 /** Bumped when the way an image is built changes. */
-const RECIPE = '1';
+const RECIPE = '2';
 
 /** A static busybox: Debian's busybox-static puts it here. */
 const BUSYBOX_CANDIDATES = ['/bin/busybox', '/usr/bin/busybox'];
@@ -90,7 +90,10 @@ function writeRootFs(root: string, busybox: string, extraFiles: readonly string[
   // cmd/localstack/main.go; LocalStack config.py LAMBDA_INIT_USER); 1001 is the access point's user in infra/stack.ts.
   writeFileSync(path.join(root, 'etc', 'passwd'), 'root:x:0:0:root:/root:/bin/sh\nsbx_user1051:x:993:990::/tmp:/bin/sh\nfunction:x:1001:1001::/tmp:/bin/sh\n');
   writeFileSync(path.join(root, 'etc', 'group'), 'root:x:0:\nsbx_user1051:x:990:\nfunction:x:1001:\n');
-  for (const dir of ['tmp', 'mnt', 'var/run', 'root']) mkdirSync(path.join(root, dir), { recursive: true });
+  // /mnt/msg as the Lambda base images may have it (root, 0755): a new volume mounted over it copies its owner and
+  // mode on first use (Docker's volume copy-up), which the EFS bridge must survive.
+  for (const dir of ['tmp', 'mnt/msg', 'var/run', 'root']) mkdirSync(path.join(root, dir), { recursive: true });
+  chmodSync(path.join(root, 'mnt', 'msg'), 0o755);
   chmodSync(path.join(root, 'tmp'), 0o1777);
   // At their paths in the project, so that their relative imports hold.
   for (const file of extraFiles) put(path.join(PROJECT_ROOT, file), path.join('/standin', file));

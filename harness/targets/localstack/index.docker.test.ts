@@ -129,7 +129,7 @@ describe('localstack target on a real engine, with the LocalStack stand-in', () 
     expect(existsSync(running.info.efsDir!)).toBe(false);
   });
 
-  it('should bridge EFS by a Docker volume when asked, read it through LocalStack, and remove the volume', async () => {
+  it('should bridge EFS by a Docker volume when asked, also over an image folder at the mount path, and remove the volume', async () => {
     const ctx = context({
       LOCALSTACK_AUTH_TOKEN: TOKEN,
       HARNESS_LOCALSTACK_IMAGE: images.standin,
@@ -149,7 +149,9 @@ describe('localstack target on a real engine, with the LocalStack stand-in', () 
         expect(code, user).toBe(0);
       }
       const files = connect(running.info).files;
-      expect((await files.list('')).sort()).toEqual(['a.txt', 'b.txt']);
+      // The store's folder, made by the harness so that the volume is never empty when a function container first
+      // mounts it over the image's /mnt/msg (root 0755): Docker's copy-up would otherwise take the root from uid 993.
+      expect((await files.list('')).sort()).toEqual(['a.txt', 'b.txt', 'messages']);
       expect((await files.read('b.txt')).toString()).toBe('1001:1001\n');
     } finally {
       await running.teardown();

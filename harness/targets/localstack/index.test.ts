@@ -227,7 +227,8 @@ describe('localstack target against a LocalStack that answers as LocalStack does
     if (result instanceof Error) throw result;
     expect(result.info.efsDir).toBeUndefined();
     expect(result.info.efsVolume).toEqual({ containerId: '0123456789abcdef', path: '/var/lib/harness-efs/FileSystem8A8E25C0/lambda' });
-    expect(execs).toContainEqual(['chmod', '0777', '/var/lib/harness-efs/FileSystem8A8E25C0/lambda']);
+    const root = '/var/lib/harness-efs/FileSystem8A8E25C0/lambda';
+    expect(execs).toContainEqual(['sh', '-c', 'mkdir -p "$@" && chmod 0777 "$@"', 'sh', root, `${root}/messages`]);
     expect(await ctx.cleanup.run()).toEqual([]);
   });
 

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { StartedLocalStackContainer } from '@testcontainers/localstack';
+import { MESSAGES_FOLDER } from '../../../handler/message-ids.ts';
 import type { PatternModel } from '../../model/assembly.ts';
 import type { RunningTarget } from '../../core/environment.ts';
 import { ContainerLog } from './container-log.ts';
@@ -297,9 +298,13 @@ export async function startLocalstack(
     }
   }
   if (bridge.mode === 'volume') {
-    // A new volume's root belongs to root (0755); the function runs as uid 993. LocalStack's root opens it.
+    // A new volume's root belongs to root (0755); the function runs as uid 993. LocalStack's root opens it. And
+    // it must not stay empty: Docker copies the owner and mode of an image's folder at the mount path onto an
+    // empty volume when a container first mounts it there (volume copy-up), which would take the root back from
+    // the function. The store's own top folder, which the function creates anyway, fills it.
     const dirs = efs.mounts.map((m) => m.hostDir);
-    const result = await container.exec(['chmod', '0777', ...dirs]);
+    const store = dirs.map((d) => `${d}/${MESSAGES_FOLDER}`);
+    const result = await container.exec(['sh', '-c', 'mkdir -p "$@" && chmod 0777 "$@"', 'sh', ...dirs, ...store]);
     if (result.exitCode !== 0) throw new Error(`chmod 0777 ${dirs.join(' ')} in LocalStack exited with ${result.exitCode}: ${redact(result.output.trim(), ctx.env)}`);
     ctx.progress.info(`EFS bridge: volumes ${efs.binds.map((b) => b.source).join(', ')} opened to the function's user (uid 993)`);
   }
