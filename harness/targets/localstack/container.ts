@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { LocalstackContainer } from '@testcontainers/localstack';
 import { getContainerRuntimeClient, getReaper, LABEL_TESTCONTAINERS_SESSION_ID } from 'testcontainers';
 
@@ -188,6 +189,14 @@ class HarnessLocalstackContainer extends LocalstackContainer {
  */
 export const ryukDisabled = (env: NodeJS.ProcessEnv = process.env) => env.TESTCONTAINERS_RYUK_DISABLED === 'true';
 
+/** On every LocalStack container: a hash of its whole configuration, so that reuse can tell another one apart. */
+export const CONFIG_LABEL = 'dev.harness.config';
+
+/** sha256 of the configuration (token included: a new token is another configuration), 16 hex digits. */
+export function configHash(config: LocalstackContainerConfig): string {
+  return createHash('sha256').update(JSON.stringify(config)).digest('hex').slice(0, 16);
+}
+
 /**
  * When Testcontainers is about to ask Docker for the container (after any pull: Testcontainers 12.2.0
  * GenericContainer.start calls beforeContainerCreated right before the create) and once it exists (its
@@ -209,7 +218,7 @@ export function createLocalstackContainer(
   const container = new HarnessLocalstackContainer(config.image, config.lambdaDockerFlags, sessionId, hooks)
     .withEnvironment({ ...config.environment })
     .withBindMounts(config.bindMounts.map((b) => ({ ...b, mode: 'rw' as const })))
-    .withLabels({ ...config.labels })
+    .withLabels({ ...config.labels, [CONFIG_LABEL]: configHash(config) })
     .withStartupTimeout(config.startupTimeoutMs);
   if (config.network) container.withNetworkMode(config.network);
   if (config.network === 'host') container.withoutExposedPorts();

@@ -255,3 +255,36 @@ describe('npm run scenarios -- --target localstack, interrupted on a real engine
     }
   });
 });
+
+describe('localstack target with HARNESS_REUSE=1 on a real engine', () => {
+  it('should reuse the kept container for the same configuration, and replace one of another configuration', async () => {
+    const port = String(await freePort());
+    const env = (token: string) => ({ LOCALSTACK_AUTH_TOKEN: token, HARNESS_LOCALSTACK_IMAGE: images.standin, HARNESS_LOCALSTACK_PORT: port, HARNESS_REUSE: '1' });
+    const localstackIds = async () => (await labelled('reuse')).filter((c) => c.Labels['org.testcontainers'] === 'true').map((c) => c.Id);
+    const run = async (token: string) => {
+      const ctx = context(env(token));
+      const running = await startLocalstack(ctx, deps).catch(async (error: Error) => {
+        await ctx.cleanup.run();
+        throw error;
+      });
+      await running.teardown();
+      expect(await ctx.cleanup.run()).toEqual([]);
+      return ctx;
+    };
+    try {
+      await run(TOKEN);
+      const first = await localstackIds();
+      expect(first).toHaveLength(1);
+      await run(TOKEN);
+      expect(await localstackIds()).toEqual(first);
+      // A new token is another configuration: the kept container goes (it would also hold the port), a new one is kept.
+      const other = await run(`${TOKEN}-rotated`);
+      const second = await localstackIds();
+      expect(second).toHaveLength(1);
+      expect(second).not.toEqual(first);
+      expect(other.lines.join('')).toContain('HARNESS_REUSE=1: removed');
+    } finally {
+      await testcontainersRuntime.removeLabelled(`${RUN_LABEL}=reuse`);
+    }
+  });
+});

@@ -10,6 +10,8 @@ import type { PatternModel } from '../../model/assembly.ts';
 import type { RunningTarget } from '../../core/environment.ts';
 import { ContainerLog } from './container-log.ts';
 import {
+  CONFIG_LABEL,
+  configHash,
   createLocalstackContainer,
   type CreationHooks,
   EFS_ROOT_IN_CONTAINER,
@@ -66,8 +68,11 @@ export interface ContainerRuntime {
   start(config: LocalstackContainerConfig, log: ContainerLog, hooks: CreationHooks): Promise<StartedLocalStackContainer>;
   /** Removes a container (stopped with a grace period first, so that LocalStack can remove its Lambda containers). */
   removeContainer(id: string, graceSeconds: number): Promise<void>;
-  /** Removes every container that carries `label` (`key=value`): LocalStack's Lambda containers, a failed start. */
-  removeLabelled(label: string): Promise<number>;
+  /**
+   * Removes every container that carries `label` (`key=value`): LocalStack's Lambda containers, a failed start;
+   * `except` keeps the LocalStack containers (Testcontainers' label org.testcontainers) whose labels match it.
+   */
+  removeLabelled(label: string, options?: { except?: Readonly<Record<string, string>> }): Promise<number>;
 }
 
 const engineOf = async (): Promise<DockerEngine> => {
@@ -111,9 +116,20 @@ export const testcontainersRuntime: ContainerRuntime = {
     return started;
   },
   removeContainer: async (id, graceSeconds) => (await engineOf()).removeContainer(id, graceSeconds),
-  removeLabelled: async (label) => {
+  removeLabelled: async (label, options) => {
     const engine = await engineOf();
-    const found = await engine.containersLabelled(label);
+    const all = await engine.containersLabelled(label);
+    const keep = options?.except;
+    const isLocalstack = (labels: Readonly<Record<string, string>>) => labels['org.testcontainers'] === 'true';
+    const matches = (labels: Readonly<Record<string, string>>) => keep !== undefined && Object.entries(keep).every(([k, v]) => labels[k] === v);
+    // With `except`: nothing goes unless a LocalStack of another configuration is there; it then goes with every
+    // Lambda container it started (they carry the same run label).
+    const found =
+      keep === undefined
+        ? all
+        : all.some((c) => isLocalstack(c.Labels) && !matches(c.Labels))
+          ? all.filter((c) => !(isLocalstack(c.Labels) && matches(c.Labels)))
+          : [];
     await Promise.all(found.map((c) => engine.removeContainer(c.Id)));
     return found.length;
   },
@@ -243,6 +259,12 @@ export async function startLocalstack(
   }
 
   const log = new ContainerLog(path.join(ctx.runDir, 'localstack.log'), ctx.env);
+  if (reuse) {
+    // A kept container of another configuration is replaced, never reused beside the new one (on the host network
+    // it would also hold the port). Testcontainers' own reuse hash would just start a second container.
+    const removed = await deps.runtime.removeLabelled(runLabel, { except: { [CONFIG_LABEL]: configHash(config) } });
+    if (removed > 0) ctx.progress.info(`HARNESS_REUSE=1: removed ${removed} kept container(s) of another configuration`);
+  }
   // LocalStack's Lambda containers carry the run's label (LAMBDA_DOCKER_FLAGS): whatever LocalStack could not remove
   // in its grace period goes after it. Registered first, so that it runs last.
   if (!reuse) ctx.cleanup.add(`containers labelled ${runLabel}`, () => deps.runtime.removeLabelled(runLabel).then(() => undefined));
