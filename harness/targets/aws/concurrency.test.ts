@@ -47,4 +47,11 @@ describe('concurrentWriters', () => {
       note: 'scaled down from 100 to 8: the function can serve at most 8 requests at once on aws (Lambda GetAccountSettings and the stage\'s throttling)',
     });
   });
+
+  it('should cap the writers on LocalStack-backed targets, saying why', () => {
+    expect(concurrentWriters({ target: 'localstack', concurrencyLimit: 10 })).toEqual({
+      writers: 10,
+      note: 'scaled down from 100 to 10 on localstack: LocalStack starts a Lambda container per concurrent invocation (HARNESS_LOCALSTACK_CONCURRENCY, default 10)',
+    });
+  });
 });

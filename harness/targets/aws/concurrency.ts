@@ -46,6 +46,9 @@ export function concurrentWriters(info: Pick<EnvironmentInfo, 'target' | 'concur
   if (limit === undefined || limit >= CONCURRENT_WRITERS) return { writers: CONCURRENT_WRITERS };
   return {
     writers: limit,
-    note: `scaled down from ${CONCURRENT_WRITERS} to ${limit}: the function can serve at most ${limit} requests at once on ${info.target} (Lambda GetAccountSettings and the stage's throttling)`,
+    note:
+      info.target === 'aws'
+        ? `scaled down from ${CONCURRENT_WRITERS} to ${limit}: the function can serve at most ${limit} requests at once on aws (Lambda GetAccountSettings and the stage's throttling)`
+        : `scaled down from ${CONCURRENT_WRITERS} to ${limit} on ${info.target}: LocalStack starts a Lambda container per concurrent invocation (HARNESS_LOCALSTACK_CONCURRENCY, default 10)`,
   };
 }

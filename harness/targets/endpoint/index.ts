@@ -3,7 +3,7 @@ import type { PatternModel } from '../../model/assembly.ts';
 import type { EnvironmentInfo, RunningTarget } from '../../core/environment.ts';
 import { chooseBridge, type DockerPlacement, dockerPlacement, volumeName } from '../localstack/bridge-mode.ts';
 import { localstackImage } from '../localstack/container.ts';
-import { type DeployPatternOptions, deployPattern, describeRedeploy, environmentInfo } from '../localstack/deploy.ts';
+import { type DeployPatternOptions, deployPattern, describeRedeploy, environmentInfo, localstackConcurrency } from '../localstack/deploy.ts';
 import { buildCodeFolders, buildCodeFoldersOnce, hotReloadSettings, watchHotReload } from '../localstack/hot-reload.ts';
 import { requireCapableEmulator } from '../localstack/detect.ts';
 import { prepareHostDir } from '../localstack/efs-bridge.ts';
@@ -123,7 +123,16 @@ export async function deployToEndpoint(
     if (!deps.registerReader) await reader?.stop();
     throw error;
   });
-  const info = environmentInfo({ target: 'endpoint', endpoint: settings.endpoint, model, deployment, files, runDir: ctx.runDir, runId: ctx.runId });
+  const info = environmentInfo({
+    target: 'endpoint',
+    endpoint: settings.endpoint,
+    model,
+    deployment,
+    files,
+    runDir: ctx.runDir,
+    runId: ctx.runId,
+    concurrencyLimit: localstackConcurrency(ctx.env),
+  });
   const dev = ctx.dev;
   const cleanup = (ctx as Partial<TargetContext>).cleanup;
   return {

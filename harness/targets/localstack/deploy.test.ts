@@ -6,7 +6,7 @@ import { type CfnTemplate, type PatternModel, synthesize } from '../../model/ass
 import { CdkError } from '../../model/cdk.ts';
 import { GATEWAY_RESPONSES } from '../local/http-api.ts';
 import { Progress } from '../../core/progress.ts';
-import { apiUrlFor, decideDeploy, deployPattern, describeRedeploy, environmentInfo, stackNameFor } from './deploy.ts';
+import { apiUrlFor, decideDeploy, deployPattern, describeRedeploy, environmentInfo, localstackConcurrency, stackNameFor } from './deploy.ts';
 import { type FakeLocalstack, type FakeLocalstackOptions, HEALTH_OK, notInLicense, startFakeLocalstack } from '../../test-support/fake-localstack.ts';
 import { fakeApi, fakeCdk, fakeModel, OUTPUTS } from '../../test-support/localstack-fixtures.ts';
 
@@ -334,7 +334,8 @@ describe('environmentInfo', () => {
       deployed: true,
       efs: { mode: 'api', reason: 'r' } as const,
     };
-    expect(environmentInfo({ target: 'endpoint', endpoint: `${ENDPOINT}/`, model, deployment, files: { efsDir: '/p/.efs/lambda' }, runDir: '/r', runId: 'id' })).toEqual({
+    const info = { target: 'endpoint', endpoint: `${ENDPOINT}/`, model, deployment, files: { efsDir: '/p/.efs/lambda' }, runDir: '/r', runId: 'id' } as const;
+    expect(environmentInfo({ ...info, concurrencyLimit: localstackConcurrency({}) })).toEqual({
       target: 'endpoint',
       apiUrl: `${ENDPOINT}/_aws/execute-api/abc123/$default`,
       mountPath: '/mnt/msg',
@@ -344,8 +345,11 @@ describe('environmentInfo', () => {
       region: 'us-east-1',
       awsEndpoint: ENDPOINT,
       faults: [],
+      concurrencyLimit: 10,
       runDir: '/r',
       runId: 'id',
     });
+    expect(localstackConcurrency({ HARNESS_LOCALSTACK_CONCURRENCY: '25' })).toBe(25);
+    expect(() => localstackConcurrency({ HARNESS_LOCALSTACK_CONCURRENCY: 'many' })).toThrow(/not a whole number/);
   });
 });

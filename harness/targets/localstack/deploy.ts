@@ -286,6 +286,21 @@ export function describeRedeploy(deployment: Deployment, apiUrl: string): string
   return deployment.apiUrl === apiUrl ? what : `${what}; the API URL changed to ${deployment.apiUrl}`;
 }
 
+/**
+ * HARNESS_LOCALSTACK_CONCURRENCY: how many requests the scenarios send at once to a LocalStack-backed target.
+ * LocalStack starts one Lambda container per concurrent invocation (each within its 60 s start timeout), so the
+ * concurrency scenario's 100 simultaneous writes would be up to 100 containers on a laptop. @default 10
+ */
+export const LOCALSTACK_CONCURRENCY = 10;
+
+export function localstackConcurrency(env: NodeJS.ProcessEnv): number {
+  const raw = env.HARNESS_LOCALSTACK_CONCURRENCY?.trim();
+  if (!raw) return LOCALSTACK_CONCURRENCY;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`HARNESS_LOCALSTACK_CONCURRENCY="${raw}" is not a whole number of requests (1 or more).`);
+  return n;
+}
+
 /** What the scenarios get from a LocalStack-backed target (both `localstack` and `endpoint`). */
 export function environmentInfo(o: {
   readonly target: 'localstack' | 'endpoint';
@@ -296,6 +311,8 @@ export function environmentInfo(o: {
   readonly files: Pick<EnvironmentInfo, 'efsDir' | 'efsVolume'>;
   readonly runDir: string;
   readonly runId: string;
+  /** localstackConcurrency(env) */
+  readonly concurrencyLimit: number;
 }): EnvironmentInfo {
   const mount = requireMount(o.model);
   return {
@@ -309,6 +326,7 @@ export function environmentInfo(o: {
     awsEndpoint: o.endpoint.replace(/\/+$/, ''),
     // Faults are injected through the local target's control server only; LocalStack has none.
     faults: [],
+    concurrencyLimit: o.concurrencyLimit,
     runDir: o.runDir,
     runId: o.runId,
   };

@@ -25,7 +25,16 @@ import {
   requireAuthToken,
 } from './container.ts';
 import { type BridgeChoice, chooseBridge, type DockerPlacement, placementByBehaviour, volumeName } from './bridge-mode.ts';
-import { DIAGNOSTIC_LINES, type DeployPatternOptions, deployPattern, describeRedeploy, destroyPattern, environmentInfo, stackNameFor } from './deploy.ts';
+import {
+  DIAGNOSTIC_LINES,
+  type DeployPatternOptions,
+  deployPattern,
+  describeRedeploy,
+  destroyPattern,
+  environmentInfo,
+  localstackConcurrency,
+  stackNameFor,
+} from './deploy.ts';
 import { buildCodeFolders, hotReloadSettings, nodeDebugDockerFlags, watchHotReload } from './hot-reload.ts';
 import { stopEsbuild } from '../../dev/watch/handler-build.ts';
 import { requireCapableEmulator } from './detect.ts';
@@ -366,6 +375,7 @@ export async function startLocalstack(
     files: filesOf(bridge, efs.mounts.find((m) => m.functionNames.includes(model.apiFunction.functionName))!.hostDir, container.getId()),
     runDir: ctx.runDir,
     runId: ctx.runId,
+    concurrencyLimit: localstackConcurrency(ctx.env),
   });
   if (hot && ctx.dev?.watch) {
     const dev = ctx.dev;
