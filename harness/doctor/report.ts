@@ -226,7 +226,7 @@ function imageRow(facts: Facts): { name: string; ok: boolean | null; detail: str
     return {
       name: 'LocalStack image',
       ok: false,
-      detail: `${image} is not on this engine: the first start pulls it (about 1 GB; needs access to Docker Hub), or load it on a machine without one: docker load -i localstack.tar (made elsewhere with docker save ${image})`,
+      detail: `${image} is not on this engine: the first start pulls it (needs access to Docker Hub), or load it on a machine without one: docker load -i localstack.tar (made elsewhere with docker save ${image})`,
     };
   }
   return { name: 'LocalStack image', ok: null, detail: `${image} (not checked: no Docker engine answers)` };

@@ -9,7 +9,7 @@
 /** What `GET <api>/health` answered, or why nothing came back. */
 export type HealthAnswer = { readonly status: number; readonly body: string } | { readonly error: string };
 
-/** How long cold starts may make `/health` fail before its answer counts (the first start pulls the runtime image). */
+/** How long cold starts may make `/health` fail before its answer counts (the first invocation starts a Lambda container). */
 export const HEALTH_WAIT_SECONDS = 90;
 
 /**
@@ -71,8 +71,8 @@ export function diagnoseHealth(answer: HealthAnswer, ctx: HealthContext): string
     );
   } else if (answer.status >= 500) {
     causes.push(
-      'The function failed or timed out before answering (its log lines are below). Its first start pulls the Lambda runtime image: ' +
-        'if the log shows a timeout, raise LAMBDA_RUNTIME_ENVIRONMENT_TIMEOUT or pull public.ecr.aws/lambda/nodejs:24 beforehand.',
+      'The function failed or timed out before answering (its log lines are below). Its first invocation starts a Lambda container ' +
+        '(LocalStack pulled the runtime image when the function was created): if the log shows a timeout, raise LAMBDA_RUNTIME_ENVIRONMENT_TIMEOUT.',
     );
   } else {
     causes.push('The answer is not the handler\'s: check which service listens at the endpoint.');
