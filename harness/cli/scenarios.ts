@@ -11,6 +11,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadProjectEnv } from '../core/dotenv.ts';
+import { ENVIRONMENT_VARIABLE } from '../core/environment.ts';
 import { Progress } from '../core/progress.ts';
 import { PROJECT_ROOT } from '../core/run.ts';
 import { summarize, type VitestJsonReport } from '../core/summary.ts';
@@ -56,7 +57,7 @@ const args = [
 ];
 const vitest = spawn(path.join(PROJECT_ROOT, 'node_modules', '.bin', 'vitest'), args, {
   cwd: PROJECT_ROOT,
-  env: { ...process.env, HARNESS_TARGET: target, HARNESS_ENVIRONMENT: JSON.stringify(run.info) },
+  env: { ...process.env, HARNESS_TARGET: target, [ENVIRONMENT_VARIABLE]: JSON.stringify(run.info) },
   stdio: 'inherit',
 });
 // Ctrl-C reaches vitest through the terminal's process group; a SIGTERM sent to this process alone is passed on.

@@ -7,6 +7,9 @@
  */
 
 export const TARGET_NAMES = ['local', 'localstack', 'endpoint', 'aws'] as const;
+
+/** Set by `npm run scenarios`, which starts the target itself: its `EnvironmentInfo` as JSON, for global setup. */
+export const ENVIRONMENT_VARIABLE = 'HARNESS_ENVIRONMENT';
 export type TargetName = (typeof TARGET_NAMES)[number];
 
 /** Faults a target may be able to inject (issue: fault scenarios). */

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { TestProject } from 'vitest/node';
 import { loadProjectEnv } from '../../harness/core/dotenv.ts';
-import type { EnvironmentInfo } from '../../harness/core/environment.ts';
+import { ENVIRONMENT_VARIABLE, type EnvironmentInfo } from '../../harness/core/environment.ts';
 import { Progress } from '../../harness/core/progress.ts';
 import { PROJECT_ROOT } from '../../harness/core/run.ts';
 import { selectTarget } from '../../harness/launch/select.ts';
@@ -13,9 +13,6 @@ declare module 'vitest' {
     environment: EnvironmentInfo;
   }
 }
-
-/** Set by `npm run scenarios`, which starts the target itself and owns its clean-up (harness/cli/scenarios.ts). */
-export const ENVIRONMENT_VARIABLE = 'HARNESS_ENVIRONMENT';
 
 /**
  * Gives every scenario file the environment of one started target. Under `npm run scenarios` the target is already
