@@ -16,7 +16,7 @@ import { HEALTH_BODIES } from '../test-support/localstack-fixtures.ts';
 // api/server/middleware/version.go); pingDocker turns that into this value (harness/launch/select.test.ts serves the raw answer).
 const DOCKER_ANSWERS: DockerPing = { ok: true, server: 'Docker/28.5.1 (linux)', apiVersion: '1.51', podman: false };
 
-// LocalStack's and fakecloud's health answers, as the detection tests use them (sources cited in test-fixtures.ts).
+// LocalStack's and fakecloud's health answers, as the detection tests use them (sources cited in harness/test-support/localstack-fixtures.ts).
 const { localstackAll: LOCALSTACK_ALL, localstackWithoutHttpApis: LOCALSTACK_WITHOUT_HTTP_APIS, fakecloud: FAKECLOUD } = HEALTH_BODIES;
 const NOT_FOUND: ProbeResult = { status: 404, body: '' };
 const REFUSED: ProbeResult = { error: 'ECONNREFUSED' };

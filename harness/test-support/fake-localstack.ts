@@ -28,7 +28,7 @@ export interface FakeLocalstack {
   close(): Promise<void>;
 }
 
-// The health answer (test-fixtures.ts cites its source). A Base-plan image lists no efs; whether the 2026 image
+// The health answer (localstack-fixtures.ts cites its source). A Base-plan image lists no efs; whether the 2026 image
 // lists it as something else is not documented, which is why the EFS API itself is asked (efs-mode.ts).
 const health = (efs: boolean) =>
   localstackHealth({ cloudformation: 'running', lambda: 'running', apigatewayv2: 'available', logs: 'running', s3: 'running', ...(efs ? { efs: 'available' } : {}) });

@@ -57,7 +57,7 @@ describe('decideDeploy', () => {
   });
 });
 
-// LocalStack's answers come from test-fake-localstack.ts, each with its source (localstack/localstack@8b9a79f0,
+// LocalStack's answers come from harness/test-support/fake-localstack.ts, each with its source (localstack/localstack@8b9a79f0,
 // docs/localstack-behaviour.md). The answers below that the tests supply themselves name theirs.
 
 // The handler's own answer (handler/index.ts `health`, handler/mount.ts), not a service's.
@@ -67,7 +67,7 @@ const HEALTH_503 = {
 };
 
 // How the emulator API reports LocalStack's answer for a service outside the plan (`HTTP <status> <body>`,
-// emulator-api.ts), the body as test-fake-localstack.ts `notInLicense` cites it.
+// emulator-api.ts), the body as harness/test-support/fake-localstack.ts `notInLicense` cites it.
 const EFS_NOT_IN_PLAN = `HTTP 501 ${notInLicense('efs')}`;
 
 let fake: FakeLocalstack;

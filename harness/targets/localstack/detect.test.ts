@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { classifyEmulator, emulatorProblem, probeEmulator, requireCapableEmulator } from './detect.ts';
 import { HEALTH_BODIES } from '../../test-support/localstack-fixtures.ts';
 
-// Bodies as the emulators send them: LocalStack's and fakecloud's from test-fixtures.ts (sources cited there);
+// Bodies as the emulators send them: LocalStack's and fakecloud's from harness/test-support/localstack-fixtures.ts (sources cited there);
 // Floci's HealthController answers both /_floci/health and /_localstack/health; MiniStack's /_ministack/health.
 const { localstackAll: LOCALSTACK_ALL, localstackWithoutHttpApis: LOCALSTACK_HOBBY, localstackBase: LOCALSTACK_BASE, fakecloud: FAKECLOUD } = HEALTH_BODIES;
 const FLOCI = JSON.stringify({ services: { s3: 'running', lambda: 'running', efs: 'running' }, edition: 'floci-always-free', version: '1.5.2' });

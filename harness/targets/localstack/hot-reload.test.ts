@@ -128,7 +128,7 @@ describe("docker-compose.yml's watcher", () => {
   });
 
   it('should keep the hot-reload folder out of git', () => {
-    // All but its .gitkeep: compose binds the folder, so it must exist in every clone (compose.test.ts).
+    // All but its .gitkeep: compose binds the folder, so it must exist in every clone (harness/validate/compose-file.test.ts).
     expect(readFileSync(path.join(PROJECT_ROOT, '.gitignore'), 'utf8').split('\n')).toEqual(expect.arrayContaining(['.hot-reload/*', '!.hot-reload/.gitkeep']));
   });
 });
