@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -267,4 +267,64 @@ export async function engineSeesFolders(engine: DockerEngine, image: string, par
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Where the Docker engine runs as seen from here; it decides whether a folder of this machine can be bind-mounted. */
+export type PlacementKind = 'local' | 'remote' | 'docker-outside-of-docker';
+
+export interface PlacementGuess {
+  readonly placement: PlacementKind;
+  readonly why: string;
+  /** The container marker found, for Docker-outside-of-Docker. */
+  readonly marker?: string;
+}
+
+/** Files a container runtime puts into every container: Docker's /.dockerenv (moby/moby daemon/initlayer/setup_unix.go,
+ * SetupInitLayer) and Podman's /run/.containerenv (podman-run(1), "Podman will create /run/.containerenv"). */
+export const CONTAINER_MARKERS = ['/.dockerenv', '/run/.containerenv'] as const;
+
+export interface PlacementProbes {
+  readonly exists: (file: string) => boolean;
+  /** Whether a Docker daemon runs in this machine or container itself (Docker-in-Docker is local). */
+  readonly daemonRunsHere: () => boolean;
+}
+
+export const LOCAL_PROBES: PlacementProbes = {
+  exists: existsSync,
+  daemonRunsHere: () => {
+    const comm = (pid: string) => {
+      try {
+        return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+      } catch {
+        return ''; // the process ended while we looked
+      }
+    };
+    // No /proc (macOS, Windows): no container markers there either, so the answer does not matter.
+    return existsSync('/proc') && readdirSync('/proc').some((pid) => /^\d+$/.test(pid) && comm(pid) === 'dockerd');
+  },
+};
+
+/**
+ * The guess, where placement cannot be tried (engineSeesFolders needs an image on the engine): local, remote
+ * (DOCKER_HOST names another machine) or Docker-outside-of-Docker (this process runs in a container and reaches
+ * the host's engine through a socket). The doctor and the localstack target's bridge choice share it.
+ */
+export function guessPlacement(env: NodeJS.ProcessEnv, { exists, daemonRunsHere }: PlacementProbes = LOCAL_PROBES): PlacementGuess {
+  const host = env.DOCKER_HOST?.trim();
+  if (host && !host.startsWith('unix://')) {
+    const hostname = /^[a-z]+:\/\/\[?([^\]/:]+)/.exec(host)?.[1] ?? '';
+    if (!['localhost', '127.0.0.1', '::1'].includes(hostname)) {
+      return { placement: 'remote', why: `DOCKER_HOST=${host} names another machine` };
+    }
+  }
+  const marker = CONTAINER_MARKERS.find((file) => exists(file));
+  if (marker && daemonRunsHere()) return { placement: 'local', why: `dockerd runs in this container (${marker} exists): Docker-in-Docker` };
+  if (marker) {
+    return {
+      placement: 'docker-outside-of-docker',
+      why: `this process runs in a container (${marker} exists), so the engine it reaches runs outside it`,
+      marker,
+    };
+  }
+  return { placement: 'local', why: 'the engine runs on this machine' };
 }

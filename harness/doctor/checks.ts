@@ -11,9 +11,12 @@ import {
   type DockerPing,
   type DockerSocketCandidate,
   dockerSocketCandidates,
-  engineSeesFolders,
   type FolderVisibility,
+  guessPlacement,
+  LOCAL_PROBES,
   pingDocker,
+  type PlacementKind,
+  engineSeesFolders,
 } from '../core/docker-engine.ts';
 import { endpointSettings, HOW_TO_START } from '../targets/endpoint/index.ts';
 
@@ -43,7 +46,7 @@ export interface NodeFacts {
 }
 
 /** Where the Docker engine runs as seen from here; it decides whether a folder of this machine can be bind-mounted. */
-export type DockerPlacement = 'local' | 'remote' | 'docker-outside-of-docker';
+export type DockerPlacement = PlacementKind;
 
 /** What the engine itself says (Engine API), when one answers. */
 export interface EngineFacts {
@@ -120,17 +123,7 @@ export const DEFAULT_DEPS: DoctorDeps = {
   nodeVersion: process.version,
   projectRoot: PROJECT_ROOT,
   exists: existsSync,
-  daemonRunsHere: () => {
-    const comm = (pid: string) => {
-      try {
-        return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
-      } catch {
-        return ''; // the process ended while we looked
-      }
-    };
-    // No /proc (macOS, Windows): no container markers there either, so the answer does not matter.
-    return existsSync('/proc') && readdirSync('/proc').some((pid) => /^\d+$/.test(pid) && comm(pid) === 'dockerd');
-  },
+  daemonRunsHere: LOCAL_PROBES.daemonRunsHere,
   pingDocker,
   engineFacts: async (env, image) => {
     const engine = await DockerEngine.connect(env);
@@ -167,33 +160,8 @@ export async function within<T>(ms: number, what: string, work: Promise<T>): Pro
   }
 }
 
-/** Files a container runtime puts into every container: Docker's /.dockerenv (moby/moby daemon/initlayer/setup_unix.go,
- * SetupInitLayer) and Podman's /run/.containerenv (podman-run(1), "Podman will create /run/.containerenv"). */
-export const CONTAINER_MARKERS = ['/.dockerenv', '/run/.containerenv'] as const;
-
-/**
- * Local, remote (DOCKER_HOST names another machine) or Docker-outside-of-Docker (this process runs in a
- * container and reaches the host's engine through a socket). Only on a local engine does a bind-mount source
- * mean the folder this process sees.
- */
-export function dockerPlacement(
-  env: NodeJS.ProcessEnv,
-  { exists, daemonRunsHere }: Pick<DoctorDeps, 'exists' | 'daemonRunsHere'>,
-): { placement: DockerPlacement; why: string } {
-  const host = env.DOCKER_HOST?.trim();
-  if (host && !host.startsWith('unix://')) {
-    const hostname = /^[a-z]+:\/\/\[?([^\]/:]+)/.exec(host)?.[1] ?? '';
-    if (!['localhost', '127.0.0.1', '::1'].includes(hostname)) {
-      return { placement: 'remote', why: `DOCKER_HOST=${host} names another machine` };
-    }
-  }
-  const marker = CONTAINER_MARKERS.find((file) => exists(file));
-  if (marker && daemonRunsHere()) return { placement: 'local', why: `dockerd runs in this container (${marker} exists): Docker-in-Docker` };
-  if (marker) {
-    return { placement: 'docker-outside-of-docker', why: `this process runs in a container (${marker} exists), so the engine it reaches runs outside it` };
-  }
-  return { placement: 'local', why: 'the engine runs on this machine' };
-}
+/** The guess shared with the localstack target (core/docker-engine.ts); the doctor's tests call it by this name. */
+export const dockerPlacement = guessPlacement;
 
 async function checkDocker(env: NodeJS.ProcessEnv, deps: DoctorDeps, image: string | undefined): Promise<DockerFacts> {
   const guessed = dockerPlacement(env, deps);

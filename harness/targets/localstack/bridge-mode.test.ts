@@ -2,15 +2,20 @@ import { describe, expect, it } from 'vitest';
 import { chooseBridge, dockerPlacement, volumeName } from './bridge-mode.ts';
 
 describe('dockerPlacement', () => {
-  const none = () => false;
+  const none = { exists: () => false, daemonRunsHere: () => false };
+  const marker = (file: string, daemonRunsHere = false) => ({ exists: (f: string) => f === file, daemonRunsHere: () => daemonRunsHere });
 
   // Docker puts /.dockerenv into every container (github.com/moby/moby@b985e2313a8676e18072b442911fc8f64f17d440,
   // daemon/initlayer/setup_unix.go); Podman writes /run/.containerenv (github.com/containers/podman@c6580b4a5219c9efb9ab79a540637d8a58b736f8,
   // libpod/container_internal_common.go).
   it("should see a container by Docker's /.dockerenv or Podman's /run/.containerenv", () => {
-    expect(dockerPlacement({}, (f) => f === '/.dockerenv')).toEqual({ inContainer: '/.dockerenv exists' });
-    expect(dockerPlacement({}, (f) => f === '/run/.containerenv')).toEqual({ inContainer: '/run/.containerenv exists' });
+    expect(dockerPlacement({}, marker('/.dockerenv'))).toEqual({ inContainer: '/.dockerenv exists' });
+    expect(dockerPlacement({}, marker('/run/.containerenv'))).toEqual({ inContainer: '/run/.containerenv exists' });
     expect(dockerPlacement({}, none)).toEqual({});
+  });
+
+  it('should take a container where dockerd itself runs for a local engine (Docker-in-Docker), as npm run doctor does', () => {
+    expect(dockerPlacement({}, marker('/.dockerenv', true))).toEqual({});
   });
 
   it('should see a remote DOCKER_HOST, but not a local socket or a daemon on this machine', () => {

@@ -1,5 +1,4 @@
-import { existsSync } from 'node:fs';
-import type { FolderVisibility } from '../../core/docker-engine.ts';
+import { type FolderVisibility, guessPlacement, LOCAL_PROBES, type PlacementProbes } from '../../core/docker-engine.ts';
 
 /**
  * HARNESS_EFS_BRIDGE: what carries the EFS bridge into every Lambda container.
@@ -33,19 +32,12 @@ export function placementByBehaviour(tried: FolderVisibility | undefined, env: N
   return tried ? { tried } : dockerPlacement(env);
 }
 
-/**
- * `/.dockerenv` (Docker creates it in every container) and `/run/.containerenv` (Podman's) mark a container;
- * a `tcp://`, `ssh://` or `http(s)://` DOCKER_HOST that is not this machine marks a remote daemon.
- */
-export function dockerPlacement(env: NodeJS.ProcessEnv, exists: (file: string) => boolean = existsSync): DockerPlacement {
-  const marker = ['/.dockerenv', '/run/.containerenv'].find((file) => exists(file));
-  const host = env.DOCKER_HOST?.trim() ?? '';
-  let remote = false;
-  if (/^(tcp|ssh|https?):\/\//.test(host)) {
-    const hostname = new URL(host.replace(/^tcp:/, 'http:')).hostname.replace(/^\[|\]$/g, '');
-    remote = host.startsWith('ssh:') || !['localhost', '127.0.0.1', '::1'].includes(hostname);
-  }
-  return { ...(marker ? { inContainer: `${marker} exists` } : {}), ...(remote ? { remoteDocker: host } : {}) };
+/** The shared guess (core/docker-engine.ts guessPlacement, also the doctor's) as the bridge choice reads it. */
+export function dockerPlacement(env: NodeJS.ProcessEnv, probes: PlacementProbes = LOCAL_PROBES): DockerPlacement {
+  const guess = guessPlacement(env, probes);
+  if (guess.placement === 'remote') return { remoteDocker: env.DOCKER_HOST!.trim() };
+  if (guess.placement === 'docker-outside-of-docker') return { inContainer: `${guess.marker} exists` };
+  return {};
 }
 
 export interface BridgeChoice {
