@@ -4,7 +4,10 @@ import { doctorReport } from './report.ts';
 
 const images = inject('dockerImages');
 
-/** `npm run doctor`'s Docker rows against the real engine (the unit tests feed it recorded answers). */
+/**
+ * `npm run doctor`'s Docker rows against the real engine (the unit tests feed it recorded answers). Nothing is
+ * faked: the Engine API answers are the engine's own (Source: docs.docker.com/reference/api/engine/version/v1.41/).
+ */
 describe('npm run doctor with a real engine', () => {
   const row = async (env: NodeJS.ProcessEnv, name: string) => {
     const report = await doctorReport(await gatherFacts(env), env);

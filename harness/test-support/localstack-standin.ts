@@ -43,11 +43,15 @@ function lambdaContainerSettings(flags: string): { binds: string[]; labels: Reco
   const binds: string[] = [];
   const labels: Record<string, string> = {};
   const env: string[] = [];
-  for (let i = 0; i < words.length; i++) {
-    const value = words[i + 1] ?? '';
-    if (words[i] === '-v') binds.push(value), i++;
-    else if (words[i] === '-l') (labels[value.split('=')[0]!] = value.split('=').slice(1).join('=')), i++;
-    else if (words[i] === '-e') env.push(value), i++;
+  for (let i = 0; i + 1 < words.length; i++) {
+    const [flag, value] = [words[i], words[i + 1]!];
+    if (flag === '-v') binds.push(value);
+    else if (flag === '-e') env.push(value);
+    else if (flag === '-l') {
+      const [key = '', ...rest] = value.split('=');
+      labels[key] = rest.join('=');
+    } else continue;
+    i++; // the flag's value
   }
   return { binds, labels, env };
 }

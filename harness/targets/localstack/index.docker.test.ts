@@ -13,6 +13,7 @@ import { connect } from '../../launch/connect.ts';
 import { synthesize } from '../../model/assembly.ts';
 import type { TargetContext } from '../../model/target.ts';
 import { fakeCdk } from '../../test-support/localstack-fixtures.ts';
+import { freePort } from '../../test-support/ports.ts';
 import { startLocalstack, testcontainersRuntime } from './index.ts';
 
 /**
@@ -35,14 +36,6 @@ beforeAll(async () => {
   engine = (await DockerEngine.connect(process.env))!;
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 let runs = 0;
 function context(env: NodeJS.ProcessEnv): TargetContext & { cleanup: Cleanup; lines: string[] } {

@@ -1,5 +1,4 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
@@ -8,12 +7,15 @@ import { DockerEngine, RUN_LABEL } from '../../core/docker-engine.ts';
 import { Progress } from '../../core/progress.ts';
 import { synthesize } from '../../model/assembly.ts';
 import { fakeCdk } from '../../test-support/localstack-fixtures.ts';
+import { freePort } from '../../test-support/ports.ts';
 import { startLocalstack, testcontainersRuntime } from './index.ts';
 
 /**
  * Ryuk left on (TESTCONTAINERS_RYUK_DISABLED=false, which the harness then respects) where its image cannot be
  * had: Testcontainers must pull testcontainers/ryuk before it creates LocalStack's container. A file of its own:
- * Testcontainers keeps its reaper per process. Runs on an engine without a bridge network (no registry reached
+ * Testcontainers keeps its reaper per process. Nothing here is faked but the CDK CLI (fakeCdk, sources in
+ * localstack-fixtures.ts). Source: testcontainers 12.2.0 build/reaper/reaper.js (getReaper, the
+ * TESTCONTAINERS_RYUK_DISABLED === "true" check, the reaper kept per process). Runs on an engine without a bridge network (no registry reached
  * either, as in .ci/run); on GitHub's runners Ryuk can be pulled and runs, so there is nothing to fail.
  */
 
@@ -26,10 +28,7 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 describe.runIf(noBridge)('localstack target with Ryuk enabled but its image unavailable (engine without a bridge network)', () => {
   it('should name Ryuk and TESTCONTAINERS_RYUK_DISABLED, and leave nothing', async () => {
     process.env.TESTCONTAINERS_RYUK_DISABLED = 'false';
-    const server = createServer();
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const port = (server.address() as { port: number }).port;
-    await new Promise((resolve) => server.close(resolve));
+    const port = await freePort();
     const runId = `docker-tier-ryuk-${process.pid}`;
     const ctx = {
       runId,
