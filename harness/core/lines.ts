@@ -22,3 +22,14 @@ export class LineSplitter {
     this.pending = '';
   }
 }
+
+/**
+ * Every line of a byte stream to `onLine`. Lines end at `\n` only: the Lambda runtime client writes a multi-line
+ * message as one line with `\r` in place of its newlines, and that stays one log event (readline would split it).
+ */
+export function forwardLines(stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {
+  const splitter = new LineSplitter(onLine);
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk: string) => splitter.push(chunk));
+  stream.on('end', () => splitter.end());
+}

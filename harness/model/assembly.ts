@@ -56,6 +56,8 @@ export interface FunctionModel {
   readonly runtime: string;
   readonly timeoutSeconds: number;
   readonly memoryMb: number;
+  /** `EphemeralStorage.Size`: the size of /tmp in MB (Lambda's default 512). */
+  readonly ephemeralStorageMb: number;
   /** Literal environment variables (values that are CloudFormation expressions are left out). */
   readonly environment: Readonly<Record<string, string>>;
   /** Absolute path of the bundled code in the cloud assembly: the very bytes CDK deploys. */
@@ -221,6 +223,7 @@ function readFunction(
     runtime: str(props.Runtime, `${logicalId}.Runtime`),
     timeoutSeconds: Number(props.Timeout ?? 3),
     memoryMb: Number(props.MemorySize ?? 128),
+    ephemeralStorageMb: Number((props.EphemeralStorage as { Size?: unknown } | undefined)?.Size ?? 512),
     environment,
     assetDir: assetDir(assemblyDir, stackName, logicalId, resource),
     ...(mountConfig ? { mount: readMount(resources, mountConfig) } : {}),

@@ -51,7 +51,7 @@ export function fakeModel(overrides: { stackName?: string; hash?: string; assemb
     handler: 'index.handler',
     runtime: 'nodejs24.x',
     timeoutSeconds: 10,
-    memoryMb: 256,
+    memoryMb: 256, ephemeralStorageMb: 512,
     environment: { EFS_MOUNT_PATH: '/mnt/msg' },
     assetDir: '/nonexistent/asset',
     mount: overrides.mount ?? MOUNT,

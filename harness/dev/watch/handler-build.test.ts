@@ -20,7 +20,7 @@ const fn = (assetDir: string): FunctionModel => ({
   handler: 'index.handler',
   runtime: 'nodejs24.x',
   timeoutSeconds: 3,
-  memoryMb: 128,
+  memoryMb: 128, ephemeralStorageMb: 512,
   environment: {},
   assetDir,
 });

@@ -28,7 +28,7 @@ const ENV = { PATH: process.env.PATH, HARNESS_AWS_ACCOUNT: '123456789012', AWS_R
 /** The part of the template model the target reads. */
 function fakeModel(assemblyDir: string): PatternModel {
   const mount = { mountPath: '/mnt/msg', accessPointLogicalId: 'Ap', fileSystemLogicalId: 'Fs', rootPath: '/lambda', posixUid: 1001, posixGid: 1001 };
-  const fn = (name: string) => ({ logicalId: name, functionName: `${STACK}-${name}`, handler: 'index.handler', runtime: 'nodejs24.x', timeoutSeconds: 10, memoryMb: 256, environment: {}, assetDir: assemblyDir, mount });
+  const fn = (name: string) => ({ logicalId: name, functionName: `${STACK}-${name}`, handler: 'index.handler', runtime: 'nodejs24.x', timeoutSeconds: 10, memoryMb: 256, ephemeralStorageMb: 512, environment: {}, assetDir: assemblyDir, mount });
   return {
     stackName: STACK,
     assemblyDir,

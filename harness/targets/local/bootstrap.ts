@@ -1,24 +1,28 @@
 /**
- * One Lambda execution environment for the local target: a plain Node process that loads the bundled
- * handler from the cloud assembly once (the init phase) and then runs one invocation at a time, as Lambda
- * does. The parent (runtime.ts) talks to it over IPC and owns timeouts and logs.
+ * One Lambda execution environment in process mode: a plain Node process that loads the bundled handler once
+ * (the init phase) and then runs one invocation at a time, as Lambda does. The parent (process-sandbox.ts)
+ * talks to it over IPC and owns timeouts and START/END/REPORT.
  *
- * Loading, the context object and error shapes follow the Node.js runtime's own client,
- * aws/aws-lambda-nodejs-runtime-interface-client (commit da5777a8, src/UserFunction.js, src/InvokeContext.js,
- * src/Errors.js, src/RAPIDClient.js).
+ * Everything the function can observe follows the real Node.js runtime interface client that nodejs24.x runs,
+ * aws-lambda-ric 4.0.2 (its index.mjs: UserFunctionLoader, loadModule, resolveHandler, errorOnDeprecatedCallback,
+ * ContextBuilder, LogPatch/StdoutLogger, formatError, toFormatted, setupGlobals, StreamingInvokeProcessor), and
+ * the differential test (harness/targets/local/differential.docker.test.ts) runs the same probe handler here and
+ * in that client to prove it. Like that client, this one installs no uncaughtException or unhandledRejection
+ * handler: such an error ends the process, and the invocation fails with Runtime.ExitError.
  *
- * argv: <task root> <handler, e.g. index.handler> [<uid>:<gid> to run as]
+ * Environment: `_HANDLER`, `LAMBDA_TASK_ROOT` and the rest from lambda-environment.ts. argv: [<uid>:<gid> to run as]
  */
+import { InvokeStore, InvokeStoreBase } from '@aws/lambda-invoke-store';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { types } from 'node:util';
-import { splitHandlerString } from './handler-string.ts';
+import { Writable } from 'node:stream';
+import { format } from 'node:util';
 import { LAMBDA_LIMITS } from './limits.ts';
-import type { ChildMessage, LambdaError, ParentMessage } from './runtime.ts';
+import type { ChildMessage, ParentMessage } from './process-sandbox.ts';
+import type { LambdaError } from './runtime.ts';
 
-const [taskRoot = process.cwd(), handlerString = 'index.handler', runAs] = process.argv.slice(2);
+const [runAs] = process.argv.slice(2);
 const send = (message: ChildMessage, then?: () => void): void => {
   process.send?.(message, undefined, undefined, then);
 };
@@ -31,124 +35,280 @@ if (runAs) {
   process.setuid?.(uid);
 }
 
-/** Runtime.* errors, named as the runtime names them (prototype name, so the stack shows it too). */
-class ImportModuleError extends Error {}
-class HandlerNotFound extends Error {}
-class UserCodeSyntaxError extends Error {}
-class UnhandledPromiseRejection extends Error {}
-UnhandledPromiseRejection.prototype.name = 'Runtime.UnhandledPromiseRejection';
-ImportModuleError.prototype.name = 'Runtime.ImportModuleError';
-HandlerNotFound.prototype.name = 'Runtime.HandlerNotFound';
-UserCodeSyntaxError.prototype.name = 'Runtime.UserCodeSyntaxError';
+/** The client's errors: the name is an own property set in the constructor, so it shows in logged JSON too. */
+const runtimeError = (name: string) =>
+  class extends Error {
+    constructor(message: string) {
+      super(message);
+      this.name = name;
+    }
+  };
+const HandlerNotFoundError = runtimeError('Runtime.HandlerNotFound');
+const MalformedHandlerNameError = runtimeError('Runtime.MalformedHandlerName');
+const JSONStringifyError = runtimeError('Runtime.JSONStringifyError');
+const MalformedStreamingHandler = runtimeError('Runtime.MalformedStreamingHandler');
+const CallbackHandlerDeprecatedError = runtimeError('Runtime.CallbackHandlerDeprecated');
+const InvalidStreamingOperation = runtimeError('Runtime.InvalidStreamingOperation');
+class ImportModuleError extends Error {
+  constructor(original: unknown) {
+    super(String(original));
+    this.name = 'Runtime.ImportModuleError';
+  }
+}
+class UserCodeSyntaxError extends Error {
+  constructor(original: Error) {
+    super(String(original));
+    this.name = 'Runtime.UserCodeSyntaxError';
+    this.stack = original.stack;
+  }
+}
+const CALLBACK_ERROR_NODEJS24_ABOVE =
+  'ERROR: AWS Lambda has removed support for callback-based function handlers starting with Node.js 24. You need to modify this function to use a supported handler signature to use Node.js 24 or later. For more information see https://docs.aws.amazon.com/lambda/latest/dg/nodejs-handler.html.';
+const CALLBACK_ERROR_NODEJS22 =
+  'ERROR: AWS Lambda does not support callback-based function handlers when using Node.js 22 with Managed Instances. To use Managed Instances, modify this function to use a supported handler signature. For more information see https://docs.aws.amazon.com/lambda/latest/dg/nodejs-handler.html.';
 
-/** `toRapidResponse`: an Error keeps its name, message and stack lines; anything else thrown becomes its type and text. */
-function toLambdaError(error: unknown): LambdaError {
-  if (types.isNativeError(error) || error instanceof Error) {
-    return { errorType: error.name, errorMessage: error.message, trace: (error.stack ?? '').split('\n') };
+/** `formatError`: what is posted to the Runtime API. */
+function formatError(error: unknown): LambdaError {
+  if (error instanceof Error) {
+    return { errorType: error.name.replaceAll('\x7F', '%7F'), errorMessage: error.message.replaceAll('\x7F', '%7F'), trace: error.stack?.replaceAll('\x7F', '%7F').split('\n') ?? [] };
   }
   return { errorType: typeof error, errorMessage: String(error), trace: [] };
 }
 
-/** The error line the runtime writes to the function's log (`structuredConsole.logError`, `toFormatted`). */
-function logError(label: 'Uncaught Exception' | 'Unhandled Promise Rejection' | 'Invoke Error', error: LambdaError): void {
-  console.error(`${label} \t${JSON.stringify({ errorType: error.errorType, errorMessage: error.errorMessage, stack: error.trace ?? [] })}`);
+/** `toFormatted(intoError(e))`: what is logged after "Invoke Error" / "Init Error". */
+function toFormatted(thrown: unknown): string {
+  const error = thrown instanceof Error ? thrown : new Error(String(thrown));
+  const withProperties = (_key: string, value: unknown): unknown => {
+    if (!(value instanceof Error)) return value;
+    const copy: Record<string, unknown> = Object.assign({ errorType: value.name, errorMessage: value.message, code: (value as { code?: unknown }).code }, value) as never;
+    if (typeof value.stack === 'string') copy.stack = value.stack.split('\n');
+    return copy;
+  };
+  try {
+    return `\t${JSON.stringify(error, withProperties)}`;
+  } catch {
+    return `\t${JSON.stringify(formatError(error))}`;
+  }
 }
 
-type Handler = (event: unknown, context: unknown) => unknown;
+// `setupGlobals` and the invoke store, as the client installs them before it loads the handler.
+const HANDLER_STREAMING = Symbol.for('aws.lambda.runtime.handler.streaming');
+const HANDLER_HIGHWATERMARK = Symbol.for('aws.lambda.runtime.handler.streaming.highWaterMark');
+const invokeStore = await InvokeStore.getInstanceAsync();
+const noGlobal = ['1', 'true'].includes(process.env.AWS_LAMBDA_NODEJS_NO_GLOBAL_AWSLAMBDA ?? '');
+type StreamLike = Writable & { setContentType(type: string): void; _onBeforeFirstWrite?: (write: (chunk: unknown) => void) => void };
+if (!noGlobal) {
+  const global = globalThis as { awslambda?: Record<string, unknown> };
+  global.awslambda = {
+    ...global.awslambda,
+    streamifyResponse: (handler: Record<symbol, unknown>, options?: { highWaterMark?: number }) => {
+      handler[HANDLER_STREAMING] = 'response';
+      if (typeof options?.highWaterMark === 'number') handler[HANDLER_HIGHWATERMARK] = Number.parseInt(String(options.highWaterMark));
+      return handler;
+    },
+    HttpResponseStream: class HttpResponseStream {
+      static from(stream: StreamLike, prelude: unknown): StreamLike {
+        stream.setContentType('application/vnd.awslambda.http-integration-response');
+        const metadata = JSON.stringify(prelude);
+        stream._onBeforeFirstWrite = (write) => {
+          write(metadata);
+          write(new Uint8Array(8));
+        };
+        return stream;
+      }
+    },
+  };
+}
 
-/** `module.exports.load`: `<module>.<export path>`, the module looked up in the task root like the runtime does. */
-async function loadHandler(): Promise<Handler> {
-  const { moduleName, exportPath } = splitHandlerString(handlerString);
-  let loaded: Record<string, unknown>;
+// `LogPatch.patchConsole` with the StdoutLogger: `<ISO time>\t<request id or ->\t<LEVEL>\t<message>`, newlines as \r.
+const LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL'] as const;
+const minLevel = Math.max(0, LEVELS.indexOf((process.env.AWS_LAMBDA_LOG_LEVEL?.toUpperCase() ?? 'TRACE') as (typeof LEVELS)[number]));
+const patched = console as unknown as Record<string, (...args: unknown[]) => void>;
+for (const [index, level] of LEVELS.entries()) {
+  patched[level.toLowerCase()] =
+    index < minLevel
+      ? () => {}
+      : (message: unknown, ...params: unknown[]) => {
+          const line = [new Date().toISOString(), invokeStore.getRequestId(), level, format(message, ...params)].join('\t').replace(/\n/g, '\r');
+          process.stdout.write(`${line}\n`);
+        };
+}
+console.log = console.info;
+const logError = (label: string, error: unknown): void => console.error(label, toFormatted(error));
+
+type Handler = ((event: unknown, second: unknown, third?: unknown) => unknown) & Record<symbol, unknown>;
+
+/** `UserFunctionLoader.load`: `[<module root>/]<module>.<export path>` from the task root. */
+async function loadHandler(appRoot: string, fullHandlerString: string): Promise<Handler> {
+  if (fullHandlerString.includes('..')) {
+    throw new MalformedHandlerNameError(`'${fullHandlerString}' is not a valid handler name. Use absolute paths when specifying root directories in handler names.`);
+  }
+  const handlerString = path.basename(fullHandlerString);
+  const moduleRoot = fullHandlerString.substring(0, fullHandlerString.indexOf(handlerString)).replace(/\/$/, '');
+  const match = /^([^.]*)\.(.*)$/.exec(handlerString);
+  if (!match) throw new MalformedHandlerNameError('Bad handler');
+  const [, moduleName, handlerName] = match as unknown as [string, string, string];
+  let loaded: unknown;
   try {
-    const base = path.resolve(taskRoot, moduleName);
-    const file = ['.js', '.mjs', '.cjs'].map((ext) => base + ext).find((f) => existsSync(f)) ?? createRequire(path.join(taskRoot, 'index.js')).resolve(moduleName, { paths: [taskRoot] });
-    loaded = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+    const base = path.resolve(appRoot, moduleRoot, moduleName);
+    for (const extension of ['', '.js', '.mjs', '.cjs']) {
+      if (existsSync(`${base}${extension}`)) {
+        loaded = await import(`${base}${extension}`);
+        break;
+      }
+    }
+    if (!loaded) {
+      // Made from this file, as the client's is from its own (its "Require stack" names the runtime's file).
+      const require = createRequire(import.meta.url);
+      loaded = require(require.resolve(moduleName, { paths: [appRoot, path.join(appRoot, moduleRoot)] }));
+    }
   } catch (error) {
-    if (error instanceof SyntaxError) throw new UserCodeSyntaxError(String(error));
-    if ((error as { code?: string }).code === 'MODULE_NOT_FOUND') throw new ImportModuleError(String(error));
+    if (error instanceof SyntaxError) throw new UserCodeSyntaxError(error);
+    if (error instanceof Error && (error as { code?: string }).code === 'MODULE_NOT_FOUND') throw new ImportModuleError(error);
     throw error;
   }
-  const candidate = exportPath.reduce<unknown>((value, key) => (value as Record<string, unknown> | undefined)?.[key], loaded);
-  if (!candidate) throw new HandlerNotFound(`${handlerString} is undefined or not exported`);
-  if (typeof candidate !== 'function') throw new HandlerNotFound(`${handlerString} is not a function`);
-  return candidate as Handler;
+  const findIn = (from: unknown): unknown =>
+    handlerName.split('.').reduce<unknown>((nested, key) => (nested && typeof nested === 'object' ? (nested as Record<string, unknown>)[key] : undefined), from);
+  let handler = findIn(loaded);
+  if (!handler && typeof loaded === 'object' && loaded !== null && 'default' in loaded) handler = findIn((loaded as { default: unknown }).default);
+  if (!handler) throw new HandlerNotFoundError(`${fullHandlerString} is undefined or not exported`);
+  if (typeof handler !== 'function') throw new HandlerNotFoundError(`${fullHandlerString} is not a function`);
+  return handler as Handler;
+}
+
+function isStreaming(handler: Handler): boolean {
+  const value = handler[HANDLER_STREAMING];
+  if (!value) return false;
+  if (value === 'response') return true;
+  throw new MalformedStreamingHandler('Only response streaming is supported.');
 }
 
 let handler: Handler;
+let streaming: boolean;
 try {
-  handler = await loadHandler();
+  handler = await loadHandler(process.env.LAMBDA_TASK_ROOT ?? process.cwd(), process.env._HANDLER ?? '');
+  streaming = isStreaming(handler);
+  if (handler.length >= 3 && !streaming) {
+    throw new CallbackHandlerDeprecatedError(process.env.AWS_EXECUTION_ENV === 'AWS_Lambda_nodejs22.x' ? CALLBACK_ERROR_NODEJS22 : CALLBACK_ERROR_NODEJS24_ABOVE);
+  }
 } catch (error) {
-  const lambdaError = toLambdaError(error);
-  logError('Uncaught Exception', lambdaError);
-  send({ type: 'init-error', ...lambdaError });
-  process.exit(1);
+  logError('Init Error', error);
+  // The client then lets the error escape: Node prints it and exits 1.
+  send({ type: 'init-error', ...formatError(error) }, () => void Promise.reject(error));
+  await new Promise(() => {});
 }
 
-/** The result as the runtime posts it: JSON (undefined → null), refused above Lambda's response limit. */
-function serialize(result: unknown): { ok: true; payload: string } | ({ ok: false } & LambdaError) {
-  let payload: string;
+/** The result as the runtime posts it: JSON (undefined → null); above Lambda's response limit RAPID refuses it. */
+function serialize(result: unknown): string {
   try {
-    payload = JSON.stringify(result === undefined ? null : result);
+    return JSON.stringify(result === undefined ? null : result);
   } catch {
-    return { ok: false, ...toLambdaError(new Error('Unable to stringify response body')) };
+    throw new JSONStringifyError('Unable to stringify response body');
   }
-  if (Buffer.byteLength(payload) > LAMBDA_LIMITS.maxResponseBytes) {
-    return {
-      ok: false,
-      errorType: 'Function.ResponseSizeTooLarge',
-      errorMessage: `Response payload size exceeded maximum allowed payload size (${LAMBDA_LIMITS.maxResponseBytes} bytes).`,
-    };
-  }
-  return { ok: true, payload };
 }
 
-/** The invocation in flight, which an error escaping the handler fails (`Runtime._setErrorCallbacks`). */
-let current: number | undefined;
-
-/** An error outside the handler's promise ends the invocation and the environment (index.mjs: exit 128 / 129). */
-function failEnvironment(label: 'Uncaught Exception' | 'Unhandled Promise Rejection', error: LambdaError, exitCode: number): void {
-  logError(label, error);
-  if (current === undefined) process.exit(exitCode);
-  send({ type: 'result', id: current, ok: false, fatal: true, ...error, maxRssKb: process.resourceUsage().maxRSS }, () => process.exit(exitCode));
+/** A response stream that keeps what the handler writes (neither HTTP APIs nor Invoke stream it on). */
+function collectingStream(): { stream: StreamLike; body: () => string } {
+  const chunks: Buffer[] = [];
+  let started = false;
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      chunks.push(chunk);
+      callback();
+    },
+  }) as StreamLike;
+  const write = sink.write.bind(sink) as (chunk: unknown) => boolean;
+  sink.setContentType = () => {
+    if (started) throw new InvalidStreamingOperation('Cannot set content-type, too late.');
+  };
+  sink.write = ((chunk: unknown, ...rest: unknown[]) => {
+    const data = typeof chunk === 'string' || Buffer.isBuffer(chunk) || chunk instanceof Uint8Array ? chunk : JSON.stringify(chunk);
+    if (!started && typeof sink._onBeforeFirstWrite === 'function') sink._onBeforeFirstWrite((c) => write(c));
+    started = true;
+    return (write as (...args: unknown[]) => boolean)(data, ...rest);
+  }) as typeof sink.write;
+  return { stream: sink, body: () => Buffer.concat(chunks).toString('utf8') };
 }
-process.on('uncaughtException', (error) => failEnvironment('Uncaught Exception', toLambdaError(error), 129));
-process.on('unhandledRejection', (reason) => {
-  const error = new UnhandledPromiseRejection(String(reason));
-  failEnvironment('Unhandled Promise Rejection', toLambdaError(error), 128);
-});
+
+const maxRssKb = (): number => process.resourceUsage().maxRSS;
+const afterTick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * The handler is called as a method of an object of the client's class (BufferedInvokeProcessor or
+ * StreamingInvokeProcessor), so that stack traces name its frame as they do in Lambda: "at BufferedInvokeProcessor.handler".
+ */
+class BufferedInvokeProcessor {
+  readonly handler: Handler;
+  constructor(handler: Handler) {
+    this.handler = handler;
+  }
+}
+class StreamingInvokeProcessor extends BufferedInvokeProcessor {}
+
+async function invoke(message: ParentMessage): Promise<void> {
+  // Injected faults act before the handler runs, so they never half-do its work.
+  if (message.fault === 'crash') process.kill(process.pid, 'SIGKILL');
+  if (message.fault === 'hang') await new Promise(() => {});
+  // `ContextBuilder.build`: header fields first, then the environment's; `moveXRayHeaderToEnv`.
+  if (message.traceId) process.env._X_AMZN_TRACE_ID = message.traceId;
+  else delete process.env._X_AMZN_TRACE_ID;
+  const deadline = message.deadline;
+  const context = {
+    clientContext: undefined,
+    identity: undefined,
+    invokedFunctionArn: message.functionArn,
+    awsRequestId: message.requestId,
+    tenantId: undefined,
+    xRayTraceId: message.traceId,
+    getRemainingTimeInMillis: () => deadline - Date.now(),
+    functionName: process.env.AWS_LAMBDA_FUNCTION_NAME,
+    functionVersion: process.env.AWS_LAMBDA_FUNCTION_VERSION,
+    memoryLimitInMB: process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE,
+    logGroupName: process.env.AWS_LAMBDA_LOG_GROUP_NAME,
+    logStreamName: process.env.AWS_LAMBDA_LOG_STREAM_NAME,
+  };
+  const fail = async (error: unknown): Promise<void> => {
+    await afterTick();
+    logError('Invoke Error', error);
+    send({ type: 'result', id: message.id, ok: false, ...formatError(error), maxRssKb: maxRssKb() });
+  };
+  try {
+    let payload: string;
+    if (streaming) {
+      const { stream, body } = collectingStream();
+      const returned = streamingProcessor.handler(message.event, stream, context);
+      if (!(typeof returned === 'object' && returned !== null && typeof (returned as Promise<unknown>).then === 'function')) {
+        throw new Error('Streaming does not support non-async handlers.');
+      }
+      if ((await returned) !== undefined) console.warn('Streaming handlers ignore return values.');
+      if (!stream.writableFinished) await new Promise<void>((resolve) => stream.once('finish', () => resolve()));
+      payload = body();
+    } else {
+      const result = await bufferedProcessor.handler(message.event, context);
+      await afterTick();
+      payload = serialize(result);
+    }
+    if (Buffer.byteLength(payload) > (streaming ? LAMBDA_LIMITS.maxStreamedResponseBytes : LAMBDA_LIMITS.maxResponseBytes)) {
+      const limit = streaming ? LAMBDA_LIMITS.maxStreamedResponseBytes : LAMBDA_LIMITS.maxResponseBytes;
+      const error = { errorType: 'Function.ResponseSizeTooLarge', errorMessage: `Response payload size exceeded maximum allowed payload size (${limit} bytes).` };
+      send({ type: 'result', id: message.id, ok: false, ...error, maxRssKb: maxRssKb() });
+      return;
+    }
+    send({ type: 'result', id: message.id, ok: true, payload, maxRssKb: maxRssKb() });
+  } catch (error) {
+    await fail(error);
+  }
+}
+
+const bufferedProcessor = new BufferedInvokeProcessor(handler!);
+const streamingProcessor = new StreamingInvokeProcessor(handler!);
 
 process.on('message', (message: ParentMessage) => {
   if (message.type !== 'invoke') return;
-  current = message.id;
-  void (async () => {
-    // Injected faults act before the handler runs, so they never half-do its work.
-    if (message.fault === 'crash') process.kill(process.pid, 'SIGKILL');
-    if (message.fault === 'hang') await new Promise(() => {});
-    process.env._X_AMZN_TRACE_ID = message.traceId;
-    const context = {
-      callbackWaitsForEmptyEventLoop: true,
-      functionVersion: process.env.AWS_LAMBDA_FUNCTION_VERSION,
-      functionName: process.env.AWS_LAMBDA_FUNCTION_NAME,
-      memoryLimitInMB: process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE,
-      logGroupName: process.env.AWS_LAMBDA_LOG_GROUP_NAME,
-      logStreamName: process.env.AWS_LAMBDA_LOG_STREAM_NAME,
-      invokedFunctionArn: message.functionArn,
-      awsRequestId: message.requestId,
-      getRemainingTimeInMillis: () => message.deadline - Date.now(),
-    };
-    try {
-      const outcome = serialize(await handler(message.event, context));
-      if (!outcome.ok) logError('Invoke Error', outcome);
-      current = undefined;
-      send({ type: 'result', id: message.id, ...outcome, maxRssKb: process.resourceUsage().maxRSS });
-    } catch (error) {
-      const lambdaError = toLambdaError(error);
-      logError('Invoke Error', lambdaError);
-      current = undefined;
-      send({ type: 'result', id: message.id, ok: false, ...lambdaError, maxRssKb: process.resourceUsage().maxRSS });
-    }
-  })();
+  void invokeStore.run(
+    { [InvokeStoreBase.PROTECTED_KEYS.REQUEST_ID]: message.requestId, [InvokeStoreBase.PROTECTED_KEYS.X_RAY_TRACE_ID]: message.traceId },
+    () => invoke(message),
+  );
 });
 
 send({ type: 'ready' });

@@ -51,7 +51,7 @@ describe('applyAccessPointIdentity', () => {
        export const handler = async (event) => writeFile(event.file, 'x').then(() => 'written', (e) => e.code);`,
     );
     const runtime = new FunctionRuntime({
-      fn: { logicalId: 'Fn', functionName: 'identity-fn', handler: 'index.handler', runtime: 'nodejs24.x', timeoutSeconds: 5, memoryMb: 128, environment: {}, assetDir },
+      fn: { logicalId: 'Fn', functionName: 'identity-fn', handler: 'index.handler', runtime: 'nodejs24.x', timeoutSeconds: 5, memoryMb: 128, ephemeralStorageMb: 512, environment: {}, assetDir },
       environment: {},
       region: 'us-east-1',
       accountId: '000000000000',

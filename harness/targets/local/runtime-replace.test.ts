@@ -22,7 +22,7 @@ function bundle(name: string, answer: string): FunctionModel {
   const assetDir = path.join(root, name);
   mkdirSync(assetDir);
   writeFileSync(path.join(assetDir, 'index.mjs'), `export const handler = async () => ({ answer: ${JSON.stringify(answer)}, pid: process.pid });`);
-  return { logicalId: 'Fn', functionName: 'fn', handler: 'index.handler', runtime: 'nodejs24.x', timeoutSeconds: 5, memoryMb: 128, environment: {}, assetDir };
+  return { logicalId: 'Fn', functionName: 'fn', handler: 'index.handler', runtime: 'nodejs24.x', timeoutSeconds: 5, memoryMb: 128, ephemeralStorageMb: 512, environment: {}, assetDir };
 }
 
 const create = (fn: FunctionModel, extra: { execArgv?: string[]; maxEnvironments?: number } = {}) =>

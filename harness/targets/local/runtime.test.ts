@@ -33,7 +33,7 @@ const fn = (overrides: Partial<FunctionModel> = {}): FunctionModel => ({
   handler: 'index.handler',
   runtime: 'nodejs24.x',
   timeoutSeconds: 2,
-  memoryMb: 128,
+  memoryMb: 128, ephemeralStorageMb: 512,
   environment: { EFS_MOUNT_PATH: '/tmp/somewhere' },
   assetDir,
   ...overrides,
@@ -57,7 +57,7 @@ afterEach(async () => {
   lines.length = 0;
 });
 
-// Sources of the Lambda behaviour asserted below (the Node.js runtime's own client is aws/aws-lambda-nodejs-runtime-interface-client@da5777a8963928cac4f6f93d88d6928262f6bd2a):
+// Sources of the Lambda behaviour asserted below (the Node.js runtime's own client: aws-lambda-ric 4.0.2 (the client nodejs24.x runs) index.mjs; the differential test runs it):
 // - reserved variables: https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime
 // - log lines: https://docs.aws.amazon.com/lambda/latest/dg/nodejs-logging.html; REPORT and INIT_REPORT as live
 //   captures show them (DataBiosphere/azul#5720, 2023; cargo-lambda/cargo-lambda#572, 2023)
@@ -94,7 +94,7 @@ describe('FunctionRuntime', () => {
     expect(rt.size).toBe(3);
   });
 
-  // Source: aws/aws-lambda-nodejs-runtime-interface-client@da5777a8963928cac4f6f93d88d6928262f6bd2a, src/Errors.js (toRapidResponse).
+  // Source: aws-lambda-ric 4.0.2 index.mjs, formatError.
   it('should report an unhandled error with its type and message', async () => {
     const outcome = await make().invoke({ op: 'throw' });
     expect(outcome).toMatchObject({ ok: false, errorType: 'TypeError', errorMessage: 'bad thing' });
@@ -141,23 +141,23 @@ describe('FunctionRuntime', () => {
     expect(Number(billed)).toBe(Math.ceil(Number(duration)));
   });
 
-  // Source: aws/aws-lambda-nodejs-runtime-interface-client@da5777a8963928cac4f6f93d88d6928262f6bd2a, src/UserFunction.js (MODULE_NOT_FOUND → ImportModuleError) and src/index.mjs (the
-  // "Uncaught Exception" line, src/Errors.js toFormatted's leading tab).
+  // Source: aws-lambda-ric 4.0.2 (the client nodejs24.x runs) index.mjs: loadModule (MODULE_NOT_FOUND → ImportModuleError), createRuntime (logs "Init Error" before the
+  // request id exists, hence "-"), toFormatted's leading tab.
   it('should report a missing handler module as Runtime.ImportModuleError, as the Node.js runtime does', async () => {
     const outcome = await make({ fn: fn({ handler: 'missing.handler' }) }).invoke({});
     expect(outcome).toMatchObject({ ok: false, errorType: 'Runtime.ImportModuleError', errorMessage: expect.stringMatching(/^Error: Cannot find module 'missing'/) });
     expect(lines.some((l) => l.startsWith('INIT_REPORT') && l.includes('Error Type: Runtime.ImportModuleError'))).toBe(true);
-    // The log line CloudWatch shows for it: `ERROR\tUncaught Exception \t{"errorType":…,"errorMessage":…,"stack":[…]}`.
-    expect(lines.some((l) => /\tinit\tERROR\tUncaught Exception \t\{"errorType":"Runtime\.ImportModuleError"/.test(l))).toBe(true);
+    // The log line the client writes for it: `<time>\t-\tERROR\tInit Error \t{"errorType":…,"errorMessage":…,…,"stack":[…]}`.
+    expect(lines.some((l) => /\t-\tERROR\tInit Error \t\{"errorType":"Runtime\.ImportModuleError"/.test(l))).toBe(true);
   });
 
-  // Source: aws/aws-lambda-nodejs-runtime-interface-client@da5777a8963928cac4f6f93d88d6928262f6bd2a, src/UserFunction.js ("${fullHandlerString} is undefined or not exported").
+  // Source: aws-lambda-ric 4.0.2 (the client nodejs24.x runs) index.mjs, resolveHandler ("${fullHandlerString} is undefined or not exported").
   it('should report an export that does not exist as Runtime.HandlerNotFound with the runtime\'s message', async () => {
     const outcome = await make({ fn: fn({ handler: 'index.nothing' }) }).invoke({});
     expect(outcome).toMatchObject({ ok: false, errorType: 'Runtime.HandlerNotFound', errorMessage: 'index.nothing is undefined or not exported' });
   });
 
-  // Source: aws/aws-lambda-nodejs-runtime-interface-client@da5777a8963928cac4f6f93d88d6928262f6bd2a, src/InvokeContext.js (the context's fields), and the developer guide's table of reserved variables
+  // Source: aws-lambda-ric 4.0.2 (the client nodejs24.x runs) index.mjs, ContextBuilder (the context's fields: no callbackWaitsForEmptyEventLoop since v4), and the developer guide's table of reserved variables
   // (https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime).
   // Log stream name shape: https://docs.aws.amazon.com/lambda/latest/dg/nodejs-logging.html ("2019/06/07/[$LATEST]e6f4…").
   it('should give the context object and the environment variables Lambda defines', async () => {
@@ -181,7 +181,7 @@ describe('FunctionRuntime', () => {
     expect(env._X_AMZN_TRACE_ID).toMatch(/^Root=1-[0-9a-f]{8}-[0-9a-f]{24}$/);
     const context = ((await rt.invoke({ op: 'context' }, 'req-ctx')) as { result: Record<string, unknown> }).result;
     expect(context).toEqual({
-      callbackWaitsForEmptyEventLoop: true,
+      xRayTraceId: expect.stringMatching(/^Root=1-/),
       functionVersion: '$LATEST',
       functionName: 'test-fn',
       memoryLimitInMB: '128',
@@ -192,7 +192,7 @@ describe('FunctionRuntime', () => {
     });
   });
 
-  // Source: aws/aws-lambda-nodejs-runtime-interface-client@da5777a8963928cac4f6f93d88d6928262f6bd2a, src/Errors.js (toRapidResponse: a non-Error is reported as typeof, its toString(), trace []).
+  // Source: aws-lambda-ric 4.0.2 (the client nodejs24.x runs) index.mjs, formatError (a non-Error is reported as typeof, its String(), trace []).
   it('should report errors in the runtime\'s shape: name, message and stack lines; anything else thrown by its type', async () => {
     const rt = make();
     const error = await rt.invoke({ op: 'throw' });
@@ -203,12 +203,16 @@ describe('FunctionRuntime', () => {
     expect(await rt.invoke({ op: 'throw-string' })).toMatchObject({ errorType: 'string', errorMessage: 'plain string', trace: [] });
   });
 
-  // Source: aws/aws-lambda-nodejs-runtime-interface-client@da5777a8963928cac4f6f93d88d6928262f6bd2a, src/index.mjs (unhandledRejection: the error is reported, then exit 128) and src/Errors.js
-  // (UnhandledPromiseRejection's message is String(reason), here "Error: stray").
-  it('should fail the invocation with Runtime.UnhandledPromiseRejection and replace the environment, as the runtime does', async () => {
+  // Source: aws-lambda-ric 4.0.2 (the client nodejs24.x runs) index.mjs: v4 installs no unhandledRejection handler (v3 reported Runtime.UnhandledPromiseRejection and
+  // exited 128), so Node's default ends the process with exit status 1 and the invocation fails with Runtime.ExitError.
+  it('should fail the invocation with Runtime.ExitError on an unhandled rejection and replace the environment, as the v4 client does', async () => {
     const rt = make();
     const first = await rt.invoke({ op: 'pid' });
-    expect(await rt.invoke({ op: 'stray-rejection' })).toMatchObject({ ok: false, errorType: 'Runtime.UnhandledPromiseRejection', errorMessage: 'Error: stray' });
+    expect(await rt.invoke({ op: 'stray-rejection' }, 'req-stray')).toMatchObject({
+      ok: false,
+      errorType: 'Runtime.ExitError',
+      errorMessage: 'RequestId: req-stray Error: Runtime exited with error: exit status 1',
+    });
     const next = await rt.invoke({ op: 'pid' });
     expect((next as { result: { pid: number } }).result.pid).not.toBe((first as { result: { pid: number } }).result.pid);
   });

@@ -1,59 +1,80 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
-import path from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import { randomUUID } from 'node:crypto';
 import type { FunctionModel } from '../../model/assembly.ts';
 import { newTraceId } from './http-api.ts';
-import { LAMBDA_LIMITS } from './limits.ts';
+import { processSandbox } from './process-sandbox.ts';
 
 /**
- * Runs one function of the template locally the way Lambda does: each execution environment is a separate
- * Node process that handles one invocation at a time; more arrive → more environments (up to a limit), idle
- * ones are reused warm. The function's timeout is enforced by killing its process, and each environment gets
- * Lambda's limits that matter ({@link LAMBDA_LIMITS}).
+ * Runs one function of the template locally the way Lambda does: each execution environment (a {@link Sandbox}:
+ * a Node process in process mode, a container of the Lambda image in container mode) handles one invocation at a
+ * time; more arrive → more environments (up to a limit), idle ones are reused warm. The function's timeout is
+ * enforced here by destroying its environment, and Lambda's log lines (START, END, REPORT, timeouts) come from
+ * here, so both modes share one source for those rules.
  */
-
 
 export type InvokeFault = 'crash' | 'hang';
 
-/** Messages from the parent to an environment (bootstrap.ts). */
-export type ParentMessage = {
-  readonly type: 'invoke';
-  readonly id: number;
-  readonly requestId: string;
-  readonly event: unknown;
-  readonly deadline: number;
-  readonly functionArn: string;
-  /** `_X_AMZN_TRACE_ID` for this invocation. */
-  readonly traceId: string;
-  readonly fault?: InvokeFault;
-};
-
-/** An error as the runtime reports it (aws-lambda-nodejs-runtime-interface-client src/Errors.js, `toRapidResponse`). */
+/** An error as the runtime reports it (aws-lambda-ric 4.0.2 index.mjs `formatError`: errorType, errorMessage, trace). */
 export interface LambdaError {
   readonly errorType: string;
   readonly errorMessage: string;
   readonly trace?: readonly string[];
 }
 
-/** Messages from an environment to the parent. */
-export type ChildMessage =
-  | { type: 'ready' }
-  | ({ type: 'init-error' } & LambdaError)
-  /** `maxRssKb`: the environment's peak resident memory so far (`process.resourceUsage().maxRSS`), for REPORT. */
-  | { type: 'result'; id: number; ok: true; payload: string; maxRssKb: number }
-  /** `fatal`: the environment is ending (an error escaped the handler), so it takes no further invocation. */
-  | ({ type: 'result'; id: number; ok: false; fatal?: true; maxRssKb: number } & LambdaError);
-
 export type InvokeOutcome =
-  /** `payload`: the JSON the runtime posted (what the Invoke API returns); `result`: the same, parsed. */
+  /** `payload`: what the runtime posted (what the Invoke API returns); `result`: the same, parsed as JSON when it is JSON. */
   | { readonly ok: true; readonly result: unknown; readonly payload: string; readonly durationMs: number }
   | ({ readonly ok: false; readonly durationMs: number } & LambdaError);
 
+/** One invocation as an execution environment receives it. */
+export interface SandboxInvocation {
+  readonly requestId: string;
+  readonly event: unknown;
+  /** Epoch milliseconds. */
+  readonly deadline: number;
+  readonly functionArn: string;
+  /** `_X_AMZN_TRACE_ID` for this invocation. */
+  readonly traceId: string;
+  readonly fault?: InvokeFault;
+}
+
+export type SandboxResult =
+  | { readonly ok: true; readonly payload: string }
+  /** `fatal`: the environment is ending (an error escaped the handler), so it takes no further invocation. */
+  | ({ readonly ok: false; readonly fatal?: boolean } & LambdaError);
+
+/** One execution environment. */
+export interface Sandbox {
+  /** Resolves when its init phase is done; rejects with an {@link InitError}. */
+  readonly ready: Promise<void>;
+  /** Peak resident memory it last reported; undefined when it cannot tell (REPORT then leaves Max Memory Used out). */
+  readonly maxRssKb: number | undefined;
+  /** Runs one invocation; never settles when the environment dies first (see {@link onExit}). */
+  invoke(invocation: SandboxInvocation): Promise<SandboxResult>;
+  /**
+   * Calls `listener` once when the environment has ended, with how Lambda's init process words it ("exit status 1",
+   * "signal: killed"); at once when it already has. Returns a function that removes the listener.
+   */
+  onExit(listener: (how: string) => void): () => void;
+  /** Ends it now (SIGKILL or its container's equivalent) and resolves once it is gone. */
+  destroy(): Promise<void>;
+}
+
+/** What a sandbox needs to start: the function, its own variables as this mode sees them, and where its lines go. */
+export interface SandboxSpec {
+  readonly fn: FunctionModel;
+  readonly functionEnvironment: Readonly<Record<string, string>>;
+  readonly region: string;
+  readonly runAs?: { readonly uid: number; readonly gid: number };
+  /** Every line the environment writes, as Lambda forwards them to CloudWatch Logs (the runtime formats its console lines itself). */
+  readonly log: (line: string) => void;
+  readonly execArgv?: readonly string[];
+}
+
+export type SandboxFactory = (spec: SandboxSpec) => Sandbox;
+
 export interface FunctionRuntimeOptions {
   readonly fn: FunctionModel;
-  /** The function's environment as it runs here (mount path already mapped to a host folder). */
+  /** The function's environment as it runs here (mount path already mapped where the mode needs it). */
   readonly environment: Readonly<Record<string, string>>;
   readonly region: string;
   readonly accountId: string;
@@ -61,30 +82,29 @@ export interface FunctionRuntimeOptions {
   readonly maxEnvironments?: number;
   /**
    * POSIX user the environments run as (the access point's, as Lambda applies it to EFS access). Only
-   * honoured when the harness runs as root. @default the harness's own user
+   * honoured when the harness runs as root (process mode) or always (container mode). @default the harness's own user
    */
   readonly runAs?: { readonly uid: number; readonly gid: number };
   /** Receives every log line, formatted as Lambda writes them to CloudWatch Logs. */
   readonly log: (line: string) => void;
   /** Extra Node flags for each environment, e.g. `--inspect=127.0.0.1:9229` while debugging. @default none */
   readonly execArgv?: readonly string[];
+  /** How an execution environment is made. @default processSandbox */
+  readonly sandbox?: SandboxFactory;
 }
 
-const BOOTSTRAP = path.join(path.dirname(fileURLToPath(import.meta.url)), 'bootstrap.ts');
-
 interface ExecutionEnvironment {
-  readonly child: ChildProcess;
-  readonly ready: Promise<void>;
+  readonly sandbox: Sandbox;
   busy: boolean;
   currentRequestId?: string;
   /** Runs code that a `replace` superseded: removed as soon as its invocation ends. */
   stale?: boolean;
-  /** Peak resident memory it last reported; unknown when it died before its first result. */
-  maxRssKb?: number;
 }
 
 export class FunctionRuntime {
   private readonly environments = new Set<ExecutionEnvironment>();
+  /** Every sandbox not yet fully gone, live or ended. */
+  private readonly sandboxes = new Set<Sandbox>();
   private readonly waiting: (() => void)[] = [];
   private nextId = 1;
   private closed = false;
@@ -134,7 +154,8 @@ export class FunctionRuntime {
     // 1 ms, rounded up: cargo-lambda/cargo-lambda#572, 1687.96 ms billed 1688 ms). Max Memory Used is left out
     // only when the environment died before it could report its memory. `Status:` on a failure is ours: no
     // capture we have shows Lambda's wording for it.
-    const maxMemory = env.maxRssKb === undefined ? '' : `\tMax Memory Used: ${Math.ceil(env.maxRssKb / 1024)} MB`;
+    const maxRssKb = env.sandbox.maxRssKb;
+    const maxMemory = maxRssKb === undefined ? "" : `\tMax Memory Used: ${Math.ceil(maxRssKb / 1024)} MB`;
     this.options.log(
       `REPORT RequestId: ${requestId}\tDuration: ${durationMs.toFixed(2)} ms\tBilled Duration: ${Math.ceil(durationMs)} ms` +
         `\tMemory Size: ${this.options.fn.memoryMb} MB${maxMemory}` +
@@ -168,7 +189,7 @@ export class FunctionRuntime {
     if (this.closed || [...this.environments].some((env) => !env.stale)) return;
     if (this.environments.size >= (this.options.maxEnvironments ?? 10)) return;
     try {
-      await this.spawn().ready;
+      await this.spawn().sandbox.ready;
     } catch {
       // Reported by the next invocation, as Lambda reports an init error.
     }
@@ -178,38 +199,25 @@ export class FunctionRuntime {
   async close(): Promise<void> {
     this.closed = true;
     await Promise.all([...this.environments].map((env) => this.destroy(env)));
+    await Promise.all([...this.sandboxes].map((sandbox) => sandbox.destroy()));
     for (const wake of this.waiting.splice(0)) wake();
   }
 
   private run(env: ExecutionEnvironment, event: unknown, requestId: string, timeoutMs: number, traceId: string): Promise<InvokeOutcome> {
     return new Promise<InvokeOutcome>((resolve) => {
-      const id = this.nextId++;
-      const finish = (outcome: InvokeOutcome, kill: boolean): void => {
+      let settled = false;
+      const finish = (outcome: InvokeOutcome, destroy: boolean): void => {
+        if (settled) return;
+        settled = true;
         clearTimeout(timer);
-        env.child.off('message', onMessage);
-        env.child.off('exit', onExit);
-        if (kill) void this.destroy(env);
+        stopWatching();
+        if (destroy) void this.destroy(env);
         resolve(outcome);
       };
-      const onMessage = (message: ChildMessage): void => {
-        if (message.type !== 'result' || message.id !== id) return;
-        env.maxRssKb = message.maxRssKb;
-        if (message.ok) return finish({ ok: true, result: JSON.parse(message.payload), payload: message.payload, durationMs: 0 }, false);
-        const { type: _type, id: _id, ok: _ok, fatal, maxRssKb: _maxRssKb, ...error } = message;
-        finish({ ...error, ok: false, durationMs: 0 }, fatal === true);
-      };
-      const onExit = (code: number | null, signal: NodeJS.Signals | null): void => {
+      const stopWatching = env.sandbox.onExit((how) => {
         this.environments.delete(env);
-        finish(
-          {
-            ok: false,
-            errorType: 'Runtime.ExitError',
-            errorMessage: `RequestId: ${requestId} Error: Runtime exited with error: ${signal ? `signal: ${GO_SIGNAL_NAMES[signal] ?? signal}` : `exit status ${code}`}`,
-            durationMs: 0,
-          },
-          false,
-        );
-      };
+        finish({ ok: false, errorType: 'Runtime.ExitError', errorMessage: `RequestId: ${requestId} Error: Runtime exited with error: ${how}`, durationMs: 0 }, false);
+      });
       const timer = setTimeout(() => {
         this.options.log(`${new Date().toISOString()} ${requestId} Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds`);
         finish(
@@ -217,19 +225,16 @@ export class FunctionRuntime {
           true,
         );
       }, timeoutMs);
-      env.child.on('message', onMessage);
-      env.child.on('exit', onExit);
-      const message: ParentMessage = {
-        type: 'invoke',
-        id,
-        requestId,
-        event,
-        deadline: Date.now() + timeoutMs,
-        functionArn: this.functionArn,
-        traceId,
-        ...(this.fault ? { fault: this.fault } : {}),
-      };
-      env.child.send(message);
+      env.sandbox
+        .invoke({ requestId, event, deadline: Date.now() + timeoutMs, functionArn: this.functionArn, traceId, ...(this.fault ? { fault: this.fault } : {}) })
+        .then(
+          (result) => {
+            if (result.ok) return finish({ ok: true, result: parsePayload(result.payload), payload: result.payload, durationMs: 0 }, false);
+            const { ok: _ok, fatal, ...error } = result;
+            finish({ ...error, ok: false, durationMs: 0 }, fatal === true);
+          },
+          (error: Error) => finish({ ok: false, errorType: 'Runtime.Unknown', errorMessage: error.message, durationMs: 0 }, true),
+        );
     });
   }
 
@@ -239,13 +244,13 @@ export class FunctionRuntime {
       const idle = [...this.environments].find((env) => !env.busy && !env.stale);
       if (idle) {
         idle.busy = true;
-        await idle.ready;
+        await idle.sandbox.ready;
         return idle;
       }
       if (this.environments.size < (this.options.maxEnvironments ?? 10)) {
         const env = this.spawn();
         env.busy = true;
-        await env.ready;
+        await env.sandbox.ready;
         return env;
       }
       await new Promise<void>((resolve) => this.waiting.push(resolve));
@@ -264,77 +269,40 @@ export class FunctionRuntime {
   }
 
   private spawn(): ExecutionEnvironment {
-    const { fn, runAs } = this.options;
-    // The function sees only its own environment and the variables Lambda defines
-    // (https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime),
-    // never the harness's (which may hold credentials or tokens).
-    const env: Record<string, string> = {
-      PATH: process.env.PATH ?? '/usr/bin:/bin',
-      LANG: 'en_US.UTF-8',
-      TZ: ':UTC',
-      _HANDLER: fn.handler,
-      AWS_REGION: this.options.region,
-      AWS_DEFAULT_REGION: this.options.region,
-      AWS_EXECUTION_ENV: `AWS_Lambda_${fn.runtime}`,
-      AWS_LAMBDA_FUNCTION_NAME: fn.functionName,
-      AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
-      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memoryMb),
-      AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
-      AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${fn.functionName}`,
-      AWS_LAMBDA_LOG_STREAM_NAME: newLogStreamName(),
-      LAMBDA_TASK_ROOT: fn.assetDir,
-      ...this.options.environment,
-    };
-    // Lambda's limits: 1,024 open files (set by the shell, which then becomes Node) and the memory size as the heap.
-    const node = [
-      process.execPath,
-      `--max-old-space-size=${fn.memoryMb}`,
-      ...(this.options.execArgv ?? []),
-      BOOTSTRAP,
-      fn.assetDir,
-      fn.handler,
-      ...(runAs ? [`${runAs.uid}:${runAs.gid}`] : []),
-    ];
-    const child = spawn('/bin/sh', ['-c', `ulimit -n ${LAMBDA_LIMITS.openFiles} 2>/dev/null; exec "$0" "$@"`, ...node], {
-      cwd: fn.assetDir,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    const { fn, runAs, execArgv } = this.options;
+    const sandbox = (this.options.sandbox ?? processSandbox)({
+      fn,
+      functionEnvironment: this.options.environment,
+      region: this.options.region,
+      log: (line) => this.options.log(line),
+      ...(runAs ? { runAs } : {}),
+      ...(execArgv ? { execArgv } : {}),
     });
-    const environment: ExecutionEnvironment = {
-      child,
-      busy: false,
-      ready: new Promise<void>((resolve, reject) => {
-        const onMessage = (message: ChildMessage): void => {
-          if (message.type === 'ready') resolve();
-          if (message.type === 'init-error') {
-            const { type: _type, ...error } = message;
-            reject(new InitError(error));
-          }
-        };
-        child.on('message', onMessage);
-        child.once('exit', (code) =>
-          reject(new InitError({ errorType: 'Runtime.ExitError', errorMessage: `Runtime exited during init with error: exit status ${code}` })),
-        );
-      }),
-    };
-    environment.ready.catch(() => this.environments.delete(environment));
-    for (const stream of [child.stdout, child.stderr]) {
-      createInterface({ input: stream! }).on('line', (line) => {
-        const level = stream === child.stderr ? 'ERROR' : 'INFO';
-        this.options.log(`${new Date().toISOString()}\t${environment.currentRequestId ?? 'init'}\t${level}\t${line}`);
-      });
-    }
-    child.once('exit', () => this.environments.delete(environment));
+    const environment: ExecutionEnvironment = { sandbox, busy: false };
+    this.sandboxes.add(sandbox);
+    sandbox.ready.catch(() => this.environments.delete(environment));
+    // An environment that ended by itself still has resources to release (a container to remove): close() waits for them.
+    sandbox.onExit(() => {
+      this.environments.delete(environment);
+      void this.destroy(environment);
+    });
     this.environments.add(environment);
     return environment;
   }
 
   private async destroy(env: ExecutionEnvironment): Promise<void> {
     this.environments.delete(env);
-    if (env.child.exitCode !== null || env.child.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => env.child.once('exit', () => resolve()));
-    env.child.kill('SIGKILL');
-    await exited;
+    await env.sandbox.destroy();
+    this.sandboxes.delete(env.sandbox);
+  }
+}
+
+/** The posted payload as JSON when it is JSON (a buffered result always is; a streamed body need not be). */
+function parsePayload(payload: string): unknown {
+  try {
+    return JSON.parse(payload);
+  } catch {
+    return payload;
   }
 }
 
@@ -342,7 +310,7 @@ export class FunctionRuntime {
  * How Lambda's Go init process words a runtime killed by a signal (Go's syscall.Signal strings): "Runtime exited with
  * error: signal: killed" (live capture: Sparticuz/chromium#21, 2022), "signal: segmentation fault" (awslabs/aws-lambda-cpp#30).
  */
-const GO_SIGNAL_NAMES: Partial<Record<NodeJS.Signals, string>> = {
+export const GO_SIGNAL_NAMES: Partial<Record<NodeJS.Signals, string>> = {
   SIGKILL: 'killed',
   SIGTERM: 'terminated',
   SIGSEGV: 'segmentation fault',
@@ -352,7 +320,7 @@ const GO_SIGNAL_NAMES: Partial<Record<NodeJS.Signals, string>> = {
 };
 
 /** An environment that failed its init phase, with the error the runtime reported. */
-class InitError extends Error {
+export class InitError extends Error {
   readonly lambdaError: LambdaError;
   constructor(error: LambdaError) {
     super(error.errorMessage);
@@ -362,9 +330,4 @@ class InitError extends Error {
 
 function initError(error: unknown): LambdaError {
   return error instanceof InitError ? error.lambdaError : { errorType: 'Runtime.Unknown', errorMessage: (error as Error).message };
-}
-
-/** `2026/11/27/[$LATEST]<32 hex>`, the shape of Lambda's log stream names. */
-function newLogStreamName(now: Date = new Date()): string {
-  return `${now.toISOString().slice(0, 10).replaceAll('-', '/')}/[$LATEST]${randomBytes(16).toString('hex')}`;
 }

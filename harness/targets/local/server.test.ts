@@ -27,7 +27,7 @@ const fn: FunctionModel = {
   handler: 'index.handler',
   runtime: 'nodejs24.x',
   timeoutSeconds: 10,
-  memoryMb: 128,
+  memoryMb: 128, ephemeralStorageMb: 512,
   environment: {},
   assetDir,
 };

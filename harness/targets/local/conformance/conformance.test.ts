@@ -37,7 +37,7 @@ const fn: FunctionModel = {
   handler: 'index.handler',
   runtime: 'nodejs24.x',
   timeoutSeconds: 10,
-  memoryMb: 256,
+  memoryMb: 256, ephemeralStorageMb: 512,
   environment: {},
   assetDir,
 };

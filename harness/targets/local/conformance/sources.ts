@@ -56,7 +56,7 @@ export const DOC_TROUBLESHOOTING: Source = {
 };
 
 export const NODE_RUNTIME: Source = {
-  ref: 'aws/aws-lambda-nodejs-runtime-interface-client src/RAPIDClient.js (_trySerializeResponse)@da5777a8963928cac4f6f93d88d6928262f6bd2a',
+  ref: 'aws-lambda-ric 4.0.2 (npm; the client nodejs24.x runs) index.mjs serializeToJSON',
   kind: 'the Node.js runtime posts JSON.stringify(result), undefined as null',
 };
 
