@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { DockerEngine } from '../core/docker-engine.ts';
 import { PROJECT_ROOT } from '../core/run.ts';
+import { buildRuntimeClient, RUNTIME_CLIENT_FILES } from './runtime-client.ts';
 
 /**
  * `npm run images`: the images the Docker tier needs, built from files on this machine only (no registry is
@@ -35,6 +36,52 @@ const STANDIN_FILES = [
   'harness/test-support/localstack-fixtures.ts',
   'harness/core/docker-engine.ts',
 ];
+
+/**
+ * The stand-in for `public.ecr.aws/lambda/nodejs:24` where no registry is reachable: Node 24 at /var/lang/bin,
+ * the real runtime client (aws-lambda-ric, built on this machine) at /var/runtime, and the base image's
+ * entrypoint contract (below). Container mode uses it when HARNESS_LAMBDA_IMAGE names it.
+ */
+export const LAMBDA_STANDIN_IMAGE = `${IMAGE_PREFIX}/lambda-nodejs:24`;
+
+/**
+ * `/lambda-entrypoint.sh` of the Lambda base images (aws/aws-lambda-base-images): the handler is the one
+ * argument; with AWS_LAMBDA_RUNTIME_API set it execs the runtime's bootstrap, without it the image would start
+ * its Runtime Interface Emulator, which the stand-in does not have.
+ */
+const LAMBDA_ENTRYPOINT = `#!/bin/sh
+if [ $# -ne 1 ]; then
+  echo "entrypoint requires the handler name to be the first argument" 1>&2
+  exit 142
+fi
+export _HANDLER="$1"
+if [ -z "\${AWS_LAMBDA_RUNTIME_API}" ]; then
+  echo "harness stand-in: AWS_LAMBDA_RUNTIME_API is not set and this image has no Runtime Interface Emulator" 1>&2
+  exit 1
+fi
+exec /var/runtime/bootstrap
+`;
+
+/**
+ * `/var/runtime/bootstrap` of the nodejs images as the harness knows it: NODE_PATH, then Node with the runtime's
+ * flags (heap sized from the memory setting: a tenth for the young generation, the rest for the old) running the
+ * client. Written from the images' published layout, not copied from the image (no registry here); the
+ * differential test compares what a handler sees here with process mode, which uses the same flags
+ * (lambda-environment.ts nodeFlags).
+ */
+const LAMBDA_BOOTSTRAP = `#!/bin/sh
+if [ -z "$NODE_PATH" ]; then
+  export NODE_PATH="/opt/nodejs/node24/node_modules:/opt/nodejs/node_modules:/var/runtime/node_modules:/var/runtime:/var/task"
+fi
+MEMORY_ARGS=""
+if [ -n "$AWS_LAMBDA_FUNCTION_MEMORY_SIZE" ]; then
+  new_space=$((AWS_LAMBDA_FUNCTION_MEMORY_SIZE / 10))
+  semi_space=$((new_space / 2))
+  old_space=$((AWS_LAMBDA_FUNCTION_MEMORY_SIZE - new_space))
+  MEMORY_ARGS="--max-semi-space-size=$semi_space --max-old-space-size=$old_space"
+fi
+exec /var/lang/bin/node --expose-gc --max-http-header-size 81920 $MEMORY_ARGS /var/runtime/index.mjs
+`;
 
 export const nodeImage = (major = process.versions.node.split('.')[0]) => `${IMAGE_PREFIX}/node:${major}`;
 
@@ -71,7 +118,7 @@ function hashFiles(files: readonly string[], extra: string): string {
 }
 
 /** A root file system: Node, its libraries, busybox and its applets, the Lambda sandbox user, /tmp. */
-function writeRootFs(root: string, busybox: string, extraFiles: readonly string[]): void {
+function writeRootFs(root: string, busybox: string, extraFiles: readonly string[], extra?: (root: string) => void): void {
   const put = (source: string, target: string, mode?: number) => {
     mkdirSync(path.join(root, path.dirname(target)), { recursive: true });
     copyFileSync(realpathSync(source), path.join(root, target));
@@ -97,6 +144,33 @@ function writeRootFs(root: string, busybox: string, extraFiles: readonly string[
   chmodSync(path.join(root, 'tmp'), 0o1777);
   // At their paths in the project, so that their relative imports hold.
   for (const file of extraFiles) put(path.join(PROJECT_ROOT, file), path.join('/standin', file));
+  extra?.(root);
+}
+
+/** The Lambda stand-in's own files: Node where the base image has it, the runtime client, entrypoint and bootstrap. */
+function lambdaFiles(clientDir: string): (root: string) => void {
+  return (root) => {
+    const write = (target: string, text: string, mode: number) => {
+      mkdirSync(path.join(root, path.dirname(target)), { recursive: true });
+      writeFileSync(path.join(root, target), text, { mode });
+    };
+    mkdirSync(path.join(root, 'var', 'lang', 'bin'), { recursive: true });
+    symlinkSync('/usr/local/bin/node', path.join(root, 'var', 'lang', 'bin', 'node'));
+    for (const file of RUNTIME_CLIENT_FILES) {
+      mkdirSync(path.join(root, 'var', 'runtime'), { recursive: true });
+      copyFileSync(path.join(clientDir, file), path.join(root, 'var', 'runtime', file));
+    }
+    for (const lib of sharedLibraries(path.join(clientDir, 'rapid-client.node'))) {
+      if (existsSync(path.join(root, lib))) continue;
+      mkdirSync(path.join(root, path.dirname(lib)), { recursive: true });
+      copyFileSync(realpathSync(lib), path.join(root, lib));
+    }
+    write('/lambda-entrypoint.sh', LAMBDA_ENTRYPOINT, 0o755);
+    write('/var/runtime/bootstrap', LAMBDA_BOOTSTRAP, 0o755);
+    mkdirSync(path.join(root, 'var', 'task'), { recursive: true });
+    // No /mnt/msg: Lambda mounts the file system there; without the mount the path does not exist.
+    rmSync(path.join(root, 'mnt'), { recursive: true, force: true });
+  };
 }
 
 function dockerImport(root: string, image: string, changes: readonly string[]): Promise<void> {
@@ -112,16 +186,26 @@ function dockerImport(root: string, image: string, changes: readonly string[]): 
   });
 }
 
-async function buildImage(engine: DockerEngine, image: string, extraFiles: readonly string[], changes: readonly string[], log: (line: string) => void): Promise<BuiltImage> {
+async function buildImage(
+  engine: DockerEngine,
+  image: string,
+  extraFiles: readonly string[],
+  changes: readonly string[],
+  log: (line: string) => void,
+  extra?: { readonly files: readonly string[]; readonly recipe: string; readonly write: (root: string) => void },
+): Promise<BuiltImage> {
   const busybox = findBusybox();
-  const inputs = hashFiles([process.execPath, busybox, ...HOST_TOOLS, ...extraFiles.map((f) => path.join(PROJECT_ROOT, f))], JSON.stringify(changes));
+  const inputs = hashFiles(
+    [process.execPath, busybox, ...HOST_TOOLS, ...extraFiles.map((f) => path.join(PROJECT_ROOT, f)), ...(extra?.files ?? [])],
+    JSON.stringify(changes) + (extra?.recipe ?? ''),
+  );
   if ((await engine.imageLabels(image))?.[INPUTS_LABEL] === inputs) {
     log(`${image}: up to date`);
     return { image, built: false };
   }
   const root = mkdtempSync(path.join(os.tmpdir(), 'harness-image-'));
   try {
-    writeRootFs(root, busybox, extraFiles);
+    writeRootFs(root, busybox, extraFiles, extra?.write);
     await dockerImport(root, image, [...changes, `LABEL ${INPUTS_LABEL}=${inputs}`]);
   } finally {
     rmSync(root, { recursive: true, force: true });
@@ -139,5 +223,27 @@ export async function buildImages(env: NodeJS.ProcessEnv, log: (line: string) =>
   return [
     await buildImage(engine, nodeImage(), [], [pathEnv, 'CMD ["/bin/sleep", "infinity"]'], log),
     await buildImage(engine, STANDIN_IMAGE, STANDIN_FILES, [pathEnv, `ENV STANDIN_IMAGE=${STANDIN_IMAGE}`, 'ENTRYPOINT ["/usr/local/bin/node", "/standin/harness/test-support/localstack-standin.ts"]'], log),
+    await buildLambdaImage(engine, log),
   ];
+}
+
+/** The Lambda stand-in (see LAMBDA_STANDIN_IMAGE); builds the runtime client first when it is not built yet. */
+export async function buildLambdaImage(engine: DockerEngine, log: (line: string) => void): Promise<BuiltImage> {
+  const clientDir = await buildRuntimeClient(log);
+  // The base image's settings (its Dockerfile's ENV, WORKDIR and ENTRYPOINT).
+  const changes = [
+    'ENV LANG=en_US.UTF-8',
+    'ENV TZ=:/etc/localtime',
+    'ENV PATH=/var/lang/bin:/usr/local/bin:/usr/bin/:/bin:/opt/bin',
+    'ENV LD_LIBRARY_PATH=/var/lang/lib:/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:/var/task:/var/task/lib:/opt/lib',
+    'ENV LAMBDA_TASK_ROOT=/var/task',
+    'ENV LAMBDA_RUNTIME_DIR=/var/runtime',
+    'WORKDIR /var/task',
+    'ENTRYPOINT ["/lambda-entrypoint.sh"]',
+  ];
+  return buildImage(engine, LAMBDA_STANDIN_IMAGE, [], changes, log, {
+    files: RUNTIME_CLIENT_FILES.map((f) => path.join(clientDir, f)),
+    recipe: LAMBDA_ENTRYPOINT + LAMBDA_BOOTSTRAP,
+    write: lambdaFiles(clientDir),
+  });
 }

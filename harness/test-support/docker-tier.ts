@@ -11,7 +11,7 @@ import { buildImages } from '../dev/images.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    dockerImages: { standin: string; node: string };
+    dockerImages: { standin: string; node: string; lambda: string };
   }
 }
 
@@ -45,8 +45,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
         'does, as root on Linux), or run npm test, which needs none.',
     );
   }
-  const [node, standin] = await buildImages(process.env, (line) => process.stdout.write(`images: ${line}\n`));
-  project.provide('dockerImages', { node: node!.image, standin: standin!.image });
+  const [node, standin, lambda] = await buildImages(process.env, (line) => process.stdout.write(`images: ${line}\n`));
+  project.provide('dockerImages', { node: node!.image, standin: standin!.image, lambda: lambda!.image });
   const before = await snapshot(engine);
   return async () => {
     const left = leftovers(before, await snapshot(engine));

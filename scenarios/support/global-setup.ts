@@ -23,15 +23,21 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   const progress = new Progress();
   // A direct `vitest` run gets .env here; under `npm run scenarios` the CLI already loaded it (the shell wins).
   loadProjectEnv((line) => progress.info(line));
+  return startScenarioTarget(project, process.env, progress);
+}
+
+/** Starts the target the scenarios run on, with `env` as the harness's environment (the shell's, .env added). */
+export async function startScenarioTarget(project: TestProject, env: NodeJS.ProcessEnv, progress: Progress): Promise<(() => Promise<void>) | undefined> {
   const given = process.env[ENVIRONMENT_VARIABLE];
   if (given) {
     project.provide('environment', JSON.parse(given) as EnvironmentInfo);
     return undefined;
   }
-  const choice = await selectTarget(process.env);
+  const choice = await selectTarget(env);
   progress.info(`scenarios target: ${choice.target} (${choice.reason})`);
   const owner = spawn(process.execPath, [path.join(PROJECT_ROOT, 'harness', 'launch', 'owner.ts'), choice.target], {
     cwd: PROJECT_ROOT,
+    env,
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   const exited = new Promise<number | null>((resolve) => owner.once('exit', (code) => resolve(code)));

@@ -6,7 +6,9 @@ import type { FunctionModel, PatternModel } from '../../model/assembly.ts';
 import { synthSettings } from '../../model/assembly-cache.ts';
 import type { FaultName } from '../../core/environment.ts';
 import { applyAccessPointIdentity } from './identity.ts';
+import { containerSandbox } from './container-sandbox.ts';
 import { FunctionRuntime } from './runtime.ts';
+import { type ContainerRuntimeSetup, localRuntime, prepareContainerRuntime } from './runtime-mode.ts';
 import { type FaultControl, startApiServer, startControlServer } from './server.ts';
 import { PROJECT_ROOT } from '../../core/run.ts';
 import type { DevOptions, StartTarget, TargetContext } from '../../model/target.ts';
@@ -42,11 +44,37 @@ export const start: StartTarget = async (ctx) => {
   mkdirSync(efsDir, { recursive: true, mode: mount.permissions ? Number.parseInt(mount.permissions, 8) : 0o750 });
   const runAs = applyAccessPointIdentity(efsRoot, efsDir, mount, (line) => ctx.progress.info(line), model.functions.map((fn) => fn.assetDir));
 
+  const mode = localRuntime(ctx.env);
+  const inspectPort = ctx.dev?.inspectPort;
+  if (mode === 'container' && inspectPort !== undefined) {
+    throw new Error('Debugging (--inspect) attaches to a Node process of the harness: run it in process mode (unset HARNESS_LOCAL_RUNTIME).');
+  }
+  let container: ContainerRuntimeSetup | undefined;
+  if (mode === 'container') {
+    container = await ctx.progress.phase('prepare container mode (Lambda image, Docker engine)', () => prepareContainerRuntime(ctx.env, (line) => ctx.progress.info(line)));
+    ctx.progress.info(`functions run in containers of ${container.image} on the ${container.network} network (${container.networkReason})`);
+  }
+  // Container mode takes the file system away by starting environments without its mount (a bind mount would keep
+  // a renamed host folder visible); process mode renames the folder aside.
+  const efsMount = { attached: true };
+  const sandbox = container
+    ? containerSandbox({
+        engine: container.engine,
+        image: container.image,
+        runId: ctx.runId,
+        network: container.network,
+        efsDir: () => (efsMount.attached ? efsDir : undefined),
+        // Lambda never runs a function as root: its sandbox user (993:990) when the harness is root, else the harness's own.
+        fallbackUser: process.getuid?.() === 0 ? { uid: 993, gid: 990 } : { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 },
+      })
+    : undefined;
+  // What the function sees at its mount path: the host folder in process mode, the mount path itself in a container.
+  const environmentOf = (fn: FunctionModel): Record<string, string> => (container ? { ...fn.environment } : localEnvironment(fn, efsRoot));
+
   const logDir = path.join(ctx.runDir, 'logs');
   mkdirSync(logDir, { recursive: true });
   const logs = new Map<string, string[]>();
   const runtimes = new Map<string, FunctionRuntime>();
-  const inspectPort = ctx.dev?.inspectPort;
   // While a debugger holds a breakpoint the function must not time out; LocalStack's Lambda Debug Mode lifts
   // its timeouts the same way (docs "Remote Debugging", Lambda Debug Mode).
   const asRun = (fn: FunctionModel): FunctionModel => (inspectPort ? { ...fn, timeoutSeconds: DEBUG_TIMEOUT_SECONDS } : fn);
@@ -57,8 +85,9 @@ export const start: StartTarget = async (ctx) => {
     const debugged = inspectPort !== undefined && fn.logicalId === model.apiFunction.logicalId;
     const runtime = new FunctionRuntime({
       fn: asRun(fn),
-      environment: localEnvironment(fn, efsRoot),
+      environment: environmentOf(fn),
       region: REGION,
+      ...(sandbox ? { sandbox } : {}),
       accountId: ACCOUNT_ID,
       ...(runAs && fn.mount ? { runAs } : {}),
       log: (line) => {
@@ -92,7 +121,11 @@ export const start: StartTarget = async (ctx) => {
 
   const apiRuntime = runtimes.get(model.apiFunction.logicalId)!;
   const faults: Record<FaultName, FaultControl> = {
-    'mount-missing': detachable(efsDir),
+    'mount-missing': container
+      ? unmountable(efsMount, async () => {
+          for (const fn of current.model.functions) if (fn.mount) await runtimes.get(fn.logicalId)?.replace(asRun(fn), environmentOf(fn));
+        })
+      : detachable(efsDir),
     'function-crash': runtimeFault(apiRuntime, 'crash'),
     'function-timeout': runtimeFault(apiRuntime, 'hang'),
   };
@@ -116,7 +149,7 @@ export const start: StartTarget = async (ctx) => {
         synthOptions,
         current,
         runtimes,
-        efsRoot,
+        environmentOf,
         asRun,
         addRuntime,
       }),
@@ -149,7 +182,7 @@ interface LocalWatch {
   readonly synthOptions: { readonly stackName: string; readonly outdir: string };
   readonly current: { model: PatternModel };
   readonly runtimes: Map<string, FunctionRuntime>;
-  readonly efsRoot: string;
+  readonly environmentOf: (fn: FunctionModel) => Record<string, string>;
   readonly asRun: (fn: FunctionModel) => FunctionModel;
   readonly addRuntime: (fn: FunctionModel) => void;
 }
@@ -179,7 +212,7 @@ async function watchLocal(w: LocalWatch): Promise<void> {
       const build = builds.get(fn.logicalId);
       const runtime = runtimes.get(fn.logicalId);
       if (!build || !runtime) continue;
-      await runtime.replace(w.asRun({ ...fn, assetDir: build.outdir }), localEnvironment(fn, w.efsRoot));
+      await runtime.replace(w.asRun({ ...fn, assetDir: build.outdir }), w.environmentOf(fn));
       // The new code's init runs now, as LocalStack's hot reloading restarts the runtime at once.
       await runtime.warm();
     }
@@ -209,7 +242,7 @@ async function watchLocal(w: LocalWatch): Promise<void> {
     current.model = next;
     for (const fn of next.functions) {
       const runtime = runtimes.get(fn.logicalId);
-      if (runtime) await runtime.replace(w.asRun(fn), localEnvironment(fn, w.efsRoot));
+      if (runtime) await runtime.replace(w.asRun(fn), w.environmentOf(fn));
       else w.addRuntime(fn);
       await runtimes.get(fn.logicalId)?.warm();
     }
@@ -283,6 +316,22 @@ function detachable(dir: string): FaultControl {
       if (!detached) return;
       await rename(aside, dir);
       detached = false;
+    },
+  };
+}
+
+/** Container mode's "mount gone": environments are replaced by ones started without the mount, and back. */
+function unmountable(mount: { attached: boolean }, replaceEnvironments: () => Promise<void>): FaultControl {
+  return {
+    inject: async () => {
+      if (!mount.attached) return;
+      mount.attached = false;
+      await replaceEnvironments();
+    },
+    clear: async () => {
+      if (mount.attached) return;
+      mount.attached = true;
+      await replaceEnvironments();
     },
   };
 }
