@@ -5,7 +5,8 @@
  * - the same handler (the very bundle from the cloud assembly) called directly in this process;
  * - the harness overhead per request (HTTP median − direct median) and the ratio of the two;
  * - the development loop: cold and warm start to the first 200, and `npm run dev`'s edit to new response;
- * - GET /messages page latency at 1k, 10k and 100k stored messages, and their ratio (bench/pages.ts).
+ * - GET /messages page latency at 1k, 10k and 100k stored messages, and their ratio (bench/pages.ts);
+ * - the runtime modes: an environment's cold start and warm invoke latency, container / process (bench/runtime-modes.ts).
  * Prints a table and writes .harness/reports/bench.json.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -21,6 +22,7 @@ import { PROJECT_ROOT } from '../core/run.ts';
 import { startTarget } from '../launch/start.ts';
 import { benchDevLoop } from '../dev/bench/dev-loop.ts';
 import { benchPageLatency } from '../dev/bench/pages.ts';
+import { benchRuntimeModes } from '../dev/bench/runtime-modes.ts';
 
 loadProjectEnv();
 const { values } = parseArgs({ options: { requests: { type: 'string', default: '1000' } } });
@@ -152,4 +154,26 @@ try {
   process.stdout.write(
     `Goals: warm start < 500 ms: ${loop.warmStartMedianMs < 500 ? 'met' : 'NOT met'}; edit to response < 1 s: ${loop.editToResponseMedianMs < 1000 ? 'met' : 'NOT met'}\n`,
   );
+}
+
+// The runtime modes (process, container), in interleaved rounds; container mode needs Docker and the Lambda image.
+{
+  const modes = await benchRuntimeModes({ rounds: 5, invocations: 200 });
+  const reportFile = path.join(PROJECT_ROOT, '.harness', 'reports', 'bench.json');
+  const report = JSON.parse(readFileSync(reportFile, 'utf8')) as Record<string, unknown>;
+  writeFileSync(reportFile, `${JSON.stringify({ ...report, runtimeModes: modes }, null, 2)}\n`);
+  if ('skipped' in modes) {
+    process.stdout.write(`Runtime modes: container mode not measured: ${modes.skipped}\n`);
+  } else {
+    const rows: [string, string][] = [
+      ['environment cold start to first result, process mode (median)', ms(modes.coldMs.process)],
+      ['environment cold start to first result, container mode (median)', ms(modes.coldMs.container)],
+      ['cold start container / process', `${modes.coldRatio.toFixed(1)}×`],
+      [`warm invoke, process mode (median of ${modes.invocations}, median of rounds)`, ms(modes.warmMs.process)],
+      [`warm invoke, container mode (median of ${modes.invocations}, median of rounds)`, ms(modes.warmMs.container)],
+      ['warm invoke container / process', `${modes.warmRatio.toFixed(1)}×`],
+    ];
+    process.stdout.write(`Runtime modes (${modes.rounds} interleaved rounds, ${modes.image}, echo handler)\n`);
+    for (const [name, value] of rows) process.stdout.write(`  ${name.padEnd(70)} ${value.padStart(12)}\n`);
+  }
 }

@@ -20,7 +20,7 @@ export const KNOWN_DIFFERENCES = {
   'stack frames of the runtime': "below the handler's own frame a stack names the runtime's file (bootstrap.ts or /var/runtime/index.mjs)",
   'paths': "the task root, runtime folder and mount path are host folders in process mode (/var/task, /var/runtime, /mnt/msg in a container)",
   'image variables': 'PATH, LD_LIBRARY_PATH, NODE_PATH and HOSTNAME come from the image (its ENV and bootstrap) in container mode, from the harness in process mode',
-  'Max Memory Used': "REPORT has it only in process mode: the Docker engine does not report a container's peak memory on cgroup v2",
+  'Max Memory Used': "REPORT has it only in process mode, which reads the process's peak resident memory; container mode would need the engine's statistics, which have no peak on cgroup v2",
   'Runtime API address': 'AWS_LAMBDA_RUNTIME_API is set in container mode only: process mode talks to its child over IPC',
   'task root writes': 'writing under /var/task fails with EROFS in a container (a read-only mount, as in Lambda), with EACCES in process mode (a folder the function user does not own; the harness cannot mount it read-only)',
   'line order at the end of an invocation': "in container mode a line the runtime writes just before it posts its result reaches the harness through the Docker engine and can come after END and REPORT: each invocation's lines are compared as a set, START first",

@@ -156,8 +156,11 @@ export class FunctionRuntime {
     // capture we have shows Lambda's wording for it.
     const maxRssKb = env.sandbox.maxRssKb;
     const maxMemory = maxRssKb === undefined ? "" : `\tMax Memory Used: ${Math.ceil(maxRssKb / 1024)} MB`;
+    // Billed from the printed duration, so that the line never contradicts itself ("Duration: 248.00 ms" with
+    // "Billed Duration: 249 ms" when the unrounded value was 248.001): every live capture we cite agrees with it.
+    const shown = durationMs.toFixed(2);
     this.options.log(
-      `REPORT RequestId: ${requestId}\tDuration: ${durationMs.toFixed(2)} ms\tBilled Duration: ${Math.ceil(durationMs)} ms` +
+      `REPORT RequestId: ${requestId}\tDuration: ${shown} ms\tBilled Duration: ${Math.ceil(Number(shown))} ms` +
         `\tMemory Size: ${this.options.fn.memoryMb} MB${maxMemory}` +
         (outcome.ok ? '' : `\tStatus: ${outcome.errorType}`) +
         '\t',
