@@ -64,8 +64,9 @@ export const start: StartTarget = async (ctx) => {
         runId: ctx.runId,
         network: container.network,
         efsDir: () => (efsMount.attached ? efsDir : undefined),
-        // Lambda never runs a function as root: its sandbox user (993:990) when the harness is root, else the harness's own.
-        fallbackUser: process.getuid?.() === 0 ? { uid: 993, gid: 990 } : { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 },
+        // Where the access point's identity is not applied (see applyAccessPointIdentity's message), the harness's
+        // own user, as in process mode: the folders were made by it and are open to it.
+        fallbackUser: { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 },
       })
     : undefined;
   // What the function sees at its mount path: the host folder in process mode, the mount path itself in a container.
