@@ -11,7 +11,7 @@ import {
 
 /**
  * Requests from real HTTP API captures and AWS's documentation, and the event the function must receive.
- * Values that differ per run or per API are written as tokens, and conformance.test.ts normalises the local
+ * Values that differ per run or per API are written as tokens, and suite.ts normalises the local
  * event the same way after checking their format: `ACCOUNT`, `API`, `DOMAIN`, `PREFIX`, `REQUEST_ID`, `TIME`,
  * `EPOCH` (0), `IP` (client address and `x-forwarded-for`), `HOST`, `PORT`, `PROTO`, `TRACE`.
  * Not compared: `requestContext.authorizer` and `authentication` (no authorizers or mutual TLS locally) and
