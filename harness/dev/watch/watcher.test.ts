@@ -11,10 +11,12 @@ describe('classify', () => {
   });
 
   it('should ignore tests, snapshots, hidden and editor files', () => {
-    for (const file of ['handler/index.test.ts', 'infra/__snapshots__/x.snap', 'handler/.index.ts.swp', 'handler/index.ts~', 'infra/.#stack.ts']) {
+    const litter = ['handler/.index.ts.swp', 'handler/.index.ts.swx', 'handler/index.ts~', 'handler/4913', 'infra/.#stack.ts', 'handler/notes.tmp', 'handler/sedAb12Xy'];
+    for (const file of ['handler/index.test.ts', 'infra/__snapshots__/x.snap', ...litter]) {
       expect(isIgnored(file)).toBe(true);
     }
     expect(classify(['handler/index.test.ts'])).toBeUndefined();
+    for (const file of ['handler/index.ts', 'handler/sed.ts', 'handler/tmp.ts', 'infra/stack.ts']) expect(isIgnored(file)).toBe(false);
   });
 });
 
@@ -38,6 +40,8 @@ describe('watchProject', () => {
       (line) => lines.push(line),
     );
     try {
+      // Edits count from the end of the initial scan on.
+      await watcher.ready;
       writeFileSync(path.join(root, 'handler', 'a.ts'), '1');
       writeFileSync(path.join(root, 'handler', 'a.ts'), '2');
       await until(() => changes.length === 1);

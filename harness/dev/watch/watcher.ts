@@ -1,10 +1,15 @@
-import { type FSWatcher, watch } from 'node:fs';
 import path from 'node:path';
+import { watch } from 'chokidar';
 
 /**
  * Watches a project's `handler/` and `infra/` and runs one reload at a time: edits that arrive during a
  * reload are gathered into the next one. An edit under `infra/` means synthesis (which bundles the handler
  * too); an edit under `handler/` alone means a rebuild of the bundle.
+ *
+ * The watching itself is chokidar's (v6): Node's recursive `fs.watch`, which this file used before, loses a
+ * file once an editor has saved it by rename (sed -i, vim, JetBrains' safe write): later edits of it gave no
+ * event at all on Linux. chokidar watches each folder, re-attaches to a file replaced by rename and folds an
+ * unlink followed by an add into one change (`atomic`).
  */
 
 export type ChangeKind = 'handler' | 'infra';
@@ -19,6 +24,8 @@ export interface Change {
 export type Reload = (change: Change) => Promise<string>;
 
 export interface ProjectWatcher {
+  /** Resolves once the initial scan is done: edits from then on are seen. */
+  readonly ready: Promise<void>;
   /** Resolves when no reload is running or waiting (for tests and the benchmark). */
   idle(): Promise<void>;
   /** Stops watching and waits for a running reload to end. */
@@ -28,11 +35,21 @@ export interface ProjectWatcher {
 /** Editors save in bursts (temporary file, rename, touch): changes settle for this long before a reload. */
 export const SETTLE_MS = 30;
 
+/**
+ * Editors' own files, never part of the code: vim's swap files (`.name.swp`, `.swx`, `.swo`…) and its write test
+ * file `4913`, backups (`name~`), Emacs locks (`.#name`), temporary files (`*.tmp`), and sed -i's temporary
+ * file (`sedXXXXXX`, renamed over the edited file, which then changes itself).
+ */
+const EDITOR_LITTER = [/^4913$/, /~$/, /\.sw[a-p]$/, /\.swx$/, /\.tmp$/, /^sed[A-Za-z0-9]{6}$/];
+
 /** Files that never change the bundle or the template: tests, snapshots, editor and hidden files. */
 export function isIgnored(file: string): boolean {
   const base = path.basename(file);
   return (
-    base.endsWith('.test.ts') || file.split(/[\\/]/).includes('__snapshots__') || base.startsWith('.') || base.endsWith('~') || base.endsWith('.swp')
+    base.endsWith('.test.ts') ||
+    file.split(/[\\/]/).includes('__snapshots__') ||
+    base.startsWith('.') ||
+    EDITOR_LITTER.some((pattern) => pattern.test(base))
   );
 }
 
@@ -63,20 +80,27 @@ export function watchProject(projectRoot: string, reload: Reload, log: (line: st
     running = undefined;
     settleIdle();
   };
-  const onEvent = (folder: string, file: string | null) => {
-    if (closed || !file) return;
-    pending.add(path.join(folder, file));
+  const onEvent = (file: string) => {
+    if (closed) return;
+    pending.add(file);
     clearTimeout(timer);
     timer = setTimeout(() => {
       timer = undefined;
       running ??= drain();
     }, SETTLE_MS);
   };
-  const watchers: FSWatcher[] = (['handler', 'infra'] as const).map((folder) =>
-    watch(path.join(projectRoot, folder), { recursive: true }, (_event, file) => onEvent(folder, file)),
-  );
+  // Paths relative to the project (cwd), as classify() expects them; ignored ones are never watched.
+  const watcher = watch(['handler', 'infra'], {
+    cwd: projectRoot,
+    ignoreInitial: true,
+    ignored: (file) => path.basename(file) === 'node_modules' || isIgnored(file),
+  });
+  for (const event of ['add', 'change', 'unlink'] as const) watcher.on(event, onEvent);
+  watcher.on('error', (error) => log(`watch error: ${(error as Error).message}`));
+  const ready = new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
 
   return {
+    ready,
     idle: () =>
       new Promise<void>((resolve) => {
         idleWaiters.push(resolve);
@@ -86,7 +110,7 @@ export function watchProject(projectRoot: string, reload: Reload, log: (line: st
       closed = true;
       clearTimeout(timer);
       timer = undefined;
-      for (const w of watchers) w.close();
+      await watcher.close();
       await running;
       for (const wake of idleWaiters.splice(0)) wake();
     },

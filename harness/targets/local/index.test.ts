@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -33,5 +33,29 @@ describe('local target', () => {
       await run.teardown();
     }
     expect(readFileSync(logFile, 'utf8').match(/^START RequestId: /gm)).toHaveLength(3);
+  });
+
+  it("should keep the function's log files within their bound however many requests come, the newest lines in the current file", async () => {
+    // 4 KiB a file, 12 KiB in all; each greeting writes about 700 bytes (START, the handler's line, END, REPORT).
+    const env = { ...process.env, HARNESS_LOG_ROTATE_MB: String(4096 / 1_048_576), HARNESS_LOG_KEEP_MB: String(12_288 / 1_048_576) };
+    const bounded = makeRunId();
+    const run = await startTarget('local', { progress: new Progress({ quiet: true }), runId: bounded, handleSignals: false, env });
+    const logDir = path.join(run.info.runDir, 'logs');
+    try {
+      for (let i = 0; i < 60; i++) await (await fetch(`${run.info.apiUrl}/myHelloVPCLambda`)).text();
+      const files = readdirSync(logDir).filter((f) => f.startsWith(run.info.functionName));
+      const total = files.reduce((sum, f) => sum + statSync(path.join(logDir, f)).size, 0);
+      // 60 requests wrote about 40 KiB: the bound held (a line may pass it by its own length).
+      expect(files.length).toBeGreaterThan(1);
+      expect(total).toBeLessThanOrEqual(12_288 + 1_024);
+      for (const f of files) expect(statSync(path.join(logDir, f)).size).toBeLessThanOrEqual(4_096 + 1_024);
+      // The newest request's lines are in the current file, complete.
+      const current = readFileSync(path.join(logDir, `${run.info.functionName}.log`), 'utf8');
+      const lastStart = current.split('\n').filter((l) => l.startsWith('START RequestId: ')).at(-1)!;
+      expect(current).toContain(`END RequestId: ${lastStart.split(' ')[2]}`);
+    } finally {
+      await run.teardown();
+      await rm(path.join(PROJECT_ROOT, '.harness', 'runs', bounded), { recursive: true, force: true });
+    }
   });
 });

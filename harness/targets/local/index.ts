@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, mkdtempSync, openSync, writeSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,6 +11,7 @@ import { FunctionRuntime } from './runtime.ts';
 import { type ContainerRuntimeSetup, localRuntime, prepareContainerRuntime } from './runtime-mode.ts';
 import { type FaultControl, startApiServer, startControlServer } from './server.ts';
 import { PROJECT_ROOT } from '../../core/run.ts';
+import { logBounds, RotatingLog } from '../../core/rotating-log.ts';
 import type { DevOptions, StartTarget, TargetContext } from '../../model/target.ts';
 import { createHandlerBuild, type HandlerBuild, stopEsbuild } from '../../dev/watch/handler-build.ts';
 import { resynthesize } from '../../dev/watch/resynth.ts';
@@ -24,7 +25,7 @@ import { watchProject } from '../../dev/watch/watcher.ts';
 
 const REGION = 'us-east-1';
 const ACCOUNT_ID = '000000000000';
-/** Log lines kept in memory per function (all of them also go to the run folder). */
+/** Log lines kept in memory per function (the failure artifacts come from these); all go to the run folder's bounded files. */
 const LOG_LINES_KEPT = 2_000;
 /** The function's and the HTTP API's timeout while a debugger is attached: an hour to step through code. */
 export const DEBUG_TIMEOUT_SECONDS = 3_600;
@@ -73,6 +74,7 @@ export const start: StartTarget = async (ctx) => {
   const environmentOf = (fn: FunctionModel): Record<string, string> => (container ? { ...fn.environment } : localEnvironment(fn, efsRoot));
 
   const logDir = path.join(ctx.runDir, 'logs');
+  const bounds = logBounds(ctx.env);
   mkdirSync(logDir, { recursive: true });
   const logs = new Map<string, string[]>();
   const runtimes = new Map<string, FunctionRuntime>();
@@ -82,7 +84,8 @@ export const start: StartTarget = async (ctx) => {
   const addRuntime = (fn: FunctionModel): void => {
     const lines: string[] = [];
     logs.set(fn.functionName, lines);
-    const logFile = openLogFile(path.join(logDir, `${fn.functionName}.log`), ctx);
+    const logFile = new RotatingLog(path.join(logDir, `${fn.functionName}.log`), bounds);
+    ctx.cleanup.add(`log file of ${fn.functionName}`, () => logFile.close());
     const debugged = inspectPort !== undefined && fn.logicalId === model.apiFunction.logicalId;
     const runtime = new FunctionRuntime({
       fn: asRun(fn),
@@ -93,7 +96,8 @@ export const start: StartTarget = async (ctx) => {
       ...(runAs && fn.mount ? { runAs } : {}),
       log: (line) => {
         lines.push(line);
-        if (lines.length > LOG_LINES_KEPT) lines.splice(0, lines.length - LOG_LINES_KEPT);
+        // Trimmed in batches: a splice per line, once the bound is reached, was a large cost per request.
+        if (lines.length >= 2 * LOG_LINES_KEPT) lines.splice(0, lines.length - LOG_LINES_KEPT);
         logFile.write(line);
       },
       // One environment at a time on a fixed port, so that breakpoints are hit predictably.
@@ -132,7 +136,7 @@ export const start: StartTarget = async (ctx) => {
   };
   const control = await startControlServer({
     functions: new Map(model.functions.map((fn) => [fn.functionName, runtimes.get(fn.logicalId)!])),
-    logs: (name) => logs.get(name) ?? [],
+    logs: (name) => (logs.get(name) ?? []).slice(-LOG_LINES_KEPT),
     faults,
     region: REGION,
     accountId: ACCOUNT_ID,
@@ -267,6 +271,7 @@ async function watchLocal(w: LocalWatch): Promise<void> {
     // esbuild's service process outlives disposed contexts; nothing else in this process uses the JS API.
     await stopEsbuild();
   });
+  await watcher.ready;
   w.dev.onWatching?.(watcher);
 }
 
@@ -344,25 +349,6 @@ function runtimeFault(runtime: FunctionRuntime, fault: 'crash' | 'hang'): FaultC
     },
     clear: async () => {
       runtime.fault = undefined;
-    },
-  };
-}
-
-/**
- * A function's log file, open for the whole run: every invocation logs at least three lines (START, END,
- * REPORT), and opening the file for each line (appendFileSync) was the largest cost per request in a CPU profile
- * of `npm run bench`. Lines stay synchronous, so the file is complete whenever a failure report reads it; lines
- * logged after teardown closed it (an environment's last words) go to the in-memory log only.
- */
-function openLogFile(file: string, ctx: Pick<TargetContext, 'cleanup'>): { write(line: string): void } {
-  let fd: number | undefined = openSync(file, 'a');
-  ctx.cleanup.add(`log file ${file}`, () => {
-    if (fd !== undefined) closeSync(fd);
-    fd = undefined;
-  });
-  return {
-    write: (line) => {
-      if (fd !== undefined) writeSync(fd, `${line}\n`);
     },
   };
 }

@@ -112,7 +112,8 @@ export interface HotReloadWatch {
  * an infra edit is synthesized again and redeployed. The API URL and EFS folder do not change: the stack name
  * and the bridge stay.
  */
-export function watchHotReload(w: HotReloadWatch): void {
+/** Starts watching; resolves once the watcher's initial scan is done (edits from then on are seen). */
+export function watchHotReload(w: HotReloadWatch): Promise<void> {
   const projectRoot = synthSettings(w.ctx.env).projectRoot ?? PROJECT_ROOT;
   const stop = new AbortController();
   let builds = w.builds;
@@ -156,4 +157,5 @@ export function watchHotReload(w: HotReloadWatch): void {
     await stopEsbuild();
   });
   w.dev.onWatching?.(watcher);
+  return watcher.ready;
 }

@@ -379,7 +379,7 @@ export async function startLocalstack(
   });
   if (hot && ctx.dev?.watch) {
     const dev = ctx.dev;
-    watchHotReload({
+    await watchHotReload({
       ctx,
       dev,
       settings: hot,
