@@ -20,7 +20,7 @@ import { Writable } from 'node:stream';
 import { format } from 'node:util';
 import { LAMBDA_LIMITS } from './limits.ts';
 import type { ChildMessage, ParentMessage } from './process-sandbox.ts';
-import type { LambdaError } from './runtime.ts';
+import type { LambdaError } from './sandbox.ts';
 
 const [runAs] = process.argv.slice(2);
 const send = (message: ChildMessage, then?: () => void): void => {

@@ -6,7 +6,7 @@ import { forwardLines } from '../../core/lines.ts';
 import { type DockerEngine, type DockerNetworkMode, harnessLabels } from '../../core/docker-engine.ts';
 import { lambdaEnvironment } from './lambda-environment.ts';
 import { LAMBDA_LIMITS } from './limits.ts';
-import { GO_SIGNAL_NAMES, InitError, type Sandbox, type SandboxInvocation, type SandboxResult, type SandboxSpec } from './runtime.ts';
+import { GO_SIGNAL_NAMES, InitError, type Sandbox, type SandboxInvocation, type SandboxResult, type SandboxSpec } from './sandbox.ts';
 import { RuntimeApi, RuntimeInitError } from './runtime-api.ts';
 
 /**

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { forwardLines } from '../../core/lines.ts';
 import { lambdaEnvironment, nodeFlags } from './lambda-environment.ts';
 import { LAMBDA_LIMITS } from './limits.ts';
-import { GO_SIGNAL_NAMES, InitError, type LambdaError, type Sandbox, type SandboxInvocation, type SandboxResult, type SandboxSpec } from './runtime.ts';
+import { GO_SIGNAL_NAMES, InitError, type LambdaError, type Sandbox, type SandboxInvocation, type SandboxResult, type SandboxSpec } from './sandbox.ts';
 
 /**
  * Process mode (the default): each execution environment is a Node process running bootstrap.ts, which loads
@@ -22,7 +22,7 @@ export type ChildMessage =
   | ({ type: 'init-error' } & LambdaError)
   /** `maxRssKb`: the environment's peak resident memory so far (`process.resourceUsage().maxRSS`), for REPORT. */
   | { type: 'result'; id: number; ok: true; payload: string; maxRssKb: number }
-  | ({ type: 'result'; id: number; ok: false; fatal?: true; maxRssKb: number } & LambdaError);
+  | ({ type: 'result'; id: number; ok: false; maxRssKb: number } & LambdaError);
 
 const BOOTSTRAP = path.join(path.dirname(fileURLToPath(import.meta.url)), 'bootstrap.ts');
 let nextId = 1;

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { LAMBDA_LIMITS } from './limits.ts';
-import type { LambdaError } from './runtime.ts';
+import type { LambdaError } from './sandbox.ts';
 
 /**
  * The Lambda Runtime API (version 2018-06-01) for one execution environment, as AWS documents it

@@ -2,6 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { FunctionModel } from '../../model/assembly.ts';
 import { newTraceId } from './http-api.ts';
 import { processSandbox } from './process-sandbox.ts';
+import { InitError, type InvokeFault, type LambdaError, type Sandbox, type SandboxFactory } from './sandbox.ts';
+
+export type { InvokeFault, LambdaError, Sandbox, SandboxFactory, SandboxInvocation, SandboxResult, SandboxSpec } from './sandbox.ts';
 
 /**
  * Runs one function of the template locally the way Lambda does: each execution environment (a {@link Sandbox}:
@@ -11,66 +14,10 @@ import { processSandbox } from './process-sandbox.ts';
  * here, so both modes share one source for those rules.
  */
 
-export type InvokeFault = 'crash' | 'hang';
-
-/** An error as the runtime reports it (aws-lambda-ric 4.0.2 index.mjs `formatError`: errorType, errorMessage, trace). */
-export interface LambdaError {
-  readonly errorType: string;
-  readonly errorMessage: string;
-  readonly trace?: readonly string[];
-}
-
 export type InvokeOutcome =
   /** `payload`: what the runtime posted (what the Invoke API returns); `result`: the same, parsed as JSON when it is JSON. */
   | { readonly ok: true; readonly result: unknown; readonly payload: string; readonly durationMs: number }
   | ({ readonly ok: false; readonly durationMs: number } & LambdaError);
-
-/** One invocation as an execution environment receives it. */
-export interface SandboxInvocation {
-  readonly requestId: string;
-  readonly event: unknown;
-  /** Epoch milliseconds. */
-  readonly deadline: number;
-  readonly functionArn: string;
-  /** `_X_AMZN_TRACE_ID` for this invocation. */
-  readonly traceId: string;
-  readonly fault?: InvokeFault;
-}
-
-export type SandboxResult =
-  | { readonly ok: true; readonly payload: string }
-  /** `fatal`: the environment is ending (an error escaped the handler), so it takes no further invocation. */
-  | ({ readonly ok: false; readonly fatal?: boolean } & LambdaError);
-
-/** One execution environment. */
-export interface Sandbox {
-  /** Resolves when its init phase is done; rejects with an {@link InitError}. */
-  readonly ready: Promise<void>;
-  /** Peak resident memory it last reported; undefined when it cannot tell (REPORT then leaves Max Memory Used out). */
-  readonly maxRssKb: number | undefined;
-  /** Runs one invocation; never settles when the environment dies first (see {@link onExit}). */
-  invoke(invocation: SandboxInvocation): Promise<SandboxResult>;
-  /**
-   * Calls `listener` once when the environment has ended, with how Lambda's init process words it ("exit status 1",
-   * "signal: killed"); at once when it already has. Returns a function that removes the listener.
-   */
-  onExit(listener: (how: string) => void): () => void;
-  /** Ends it now (SIGKILL or its container's equivalent) and resolves once it is gone. */
-  destroy(): Promise<void>;
-}
-
-/** What a sandbox needs to start: the function, its own variables as this mode sees them, and where its lines go. */
-export interface SandboxSpec {
-  readonly fn: FunctionModel;
-  readonly functionEnvironment: Readonly<Record<string, string>>;
-  readonly region: string;
-  readonly runAs?: { readonly uid: number; readonly gid: number };
-  /** Every line the environment writes, as Lambda forwards them to CloudWatch Logs (the runtime formats its console lines itself). */
-  readonly log: (line: string) => void;
-  readonly execArgv?: readonly string[];
-}
-
-export type SandboxFactory = (spec: SandboxSpec) => Sandbox;
 
 export interface FunctionRuntimeOptions {
   readonly fn: FunctionModel;
@@ -233,8 +180,8 @@ export class FunctionRuntime {
         .then(
           (result) => {
             if (result.ok) return finish({ ok: true, result: parsePayload(result.payload), payload: result.payload, durationMs: 0 }, false);
-            const { ok: _ok, fatal, ...error } = result;
-            finish({ ...error, ok: false, durationMs: 0 }, fatal === true);
+            const { ok: _ok, ...error } = result;
+            finish({ ...error, ok: false, durationMs: 0 }, false);
           },
           (error: Error) => finish({ ok: false, errorType: 'Runtime.Unknown', errorMessage: error.message, durationMs: 0 }, true),
         );
@@ -306,28 +253,6 @@ function parsePayload(payload: string): unknown {
     return JSON.parse(payload);
   } catch {
     return payload;
-  }
-}
-
-/**
- * How Lambda's Go init process words a runtime killed by a signal (Go's syscall.Signal strings): "Runtime exited with
- * error: signal: killed" (live capture: Sparticuz/chromium#21, 2022), "signal: segmentation fault" (awslabs/aws-lambda-cpp#30).
- */
-export const GO_SIGNAL_NAMES: Partial<Record<NodeJS.Signals, string>> = {
-  SIGKILL: 'killed',
-  SIGTERM: 'terminated',
-  SIGSEGV: 'segmentation fault',
-  SIGABRT: 'aborted',
-  SIGBUS: 'bus error',
-  SIGINT: 'interrupt',
-};
-
-/** An environment that failed its init phase, with the error the runtime reported. */
-export class InitError extends Error {
-  readonly lambdaError: LambdaError;
-  constructor(error: LambdaError) {
-    super(error.errorMessage);
-    this.lambdaError = error;
   }
 }
 
