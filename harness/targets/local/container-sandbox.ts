@@ -6,7 +6,7 @@ import { forwardLines } from '../../core/lines.ts';
 import { type DockerEngine, type DockerNetworkMode, harnessLabels } from '../../core/docker-engine.ts';
 import { lambdaEnvironment } from './lambda-environment.ts';
 import { LAMBDA_LIMITS } from './limits.ts';
-import { GO_SIGNAL_NAMES, InitError, type Sandbox, type SandboxInvocation, type SandboxResult, type SandboxSpec } from './sandbox.ts';
+import { ExitSignal, GO_SIGNAL_NAMES, InitError, type Sandbox, type SandboxInvocation, type SandboxResult, type SandboxSpec } from './sandbox.ts';
 import { RuntimeApi, RuntimeInitError } from './runtime-api.ts';
 
 /**
@@ -24,6 +24,8 @@ export interface ContainerSandboxOptions {
   readonly image: string;
   readonly runId: string;
   readonly network: DockerNetworkMode;
+  /** Where each environment's Runtime API listens: 127.0.0.1 (host network, Docker Desktop) or the bridge's gateway. @default 127.0.0.1 */
+  readonly listenHost?: string;
   /** The host folder standing for the access point's root, or undefined while the mount is taken away (fault). */
   readonly efsDir: () => string | undefined;
   /** The user when the access point's identity cannot be applied (the harness is not root): the harness's own. */
@@ -57,8 +59,7 @@ class ContainerSandbox implements Sandbox {
   private id: string | undefined;
   private api: RuntimeApi | undefined;
   private readonly started: Promise<void>;
-  private exitedHow: string | undefined;
-  private readonly exitListeners = new Set<(how: string) => void>();
+  private readonly exit = new ExitSignal();
   private destroyed = false;
   private removed: Promise<void> | undefined;
   private readonly options: ContainerSandboxOptions;
@@ -88,8 +89,7 @@ class ContainerSandbox implements Sandbox {
   private async start(): Promise<void> {
     const { engine, network } = this.options;
     const { fn } = this.spec;
-    const host = network === 'host' ? '127.0.0.1' : await bridgeListenAddress(engine);
-    this.api = await RuntimeApi.start(host);
+    this.api = await RuntimeApi.start(this.options.listenHost ?? '127.0.0.1');
     if (this.destroyed) throw new Error('destroyed before it started');
     const port = this.api.address.split(':')[1]!;
     const environment = lambdaEnvironment({
@@ -168,9 +168,7 @@ class ContainerSandbox implements Sandbox {
     } catch {
       // The engine went away: the environment is gone either way.
     }
-    this.exitedHow = how;
-    for (const listener of [...this.exitListeners]) listener(how);
-    this.exitListeners.clear();
+    this.exit.end(how);
     // An environment that ended (crash, exit, out of memory) is not restarted: Lambda starts a new one.
     await this.remove();
   }
@@ -205,12 +203,7 @@ class ContainerSandbox implements Sandbox {
   }
 
   onExit(listener: (how: string) => void): () => void {
-    if (this.exitedHow !== undefined) {
-      listener(this.exitedHow);
-      return () => {};
-    }
-    this.exitListeners.add(listener);
-    return () => this.exitListeners.delete(listener);
+    return this.exit.listen(listener);
   }
 
   /** Removes the container (killed at once, as Lambda ends an environment) and closes its Runtime API. */
@@ -218,19 +211,6 @@ class ContainerSandbox implements Sandbox {
     this.destroyed = true;
     await this.remove();
   }
-}
-
-/**
- * Where a container on the default bridge network reaches the harness: Docker Desktop forwards
- * host.docker.internal to the host's loopback; a Linux engine routes host-gateway to the bridge's gateway address,
- * so the Runtime API listens there (and nowhere else).
- */
-async function bridgeListenAddress(engine: DockerEngine): Promise<string> {
-  if (process.platform !== 'linux') return '127.0.0.1';
-  const { status, value } = await engine.call<{ IPAM?: { Config?: { Gateway?: string }[] } }>('GET', '/networks/bridge');
-  const gateway = status === 200 ? value.IPAM?.Config?.find((c) => c.Gateway)?.Gateway : undefined;
-  if (!gateway) throw new Error('the Docker engine has no bridge network with a gateway: set HARNESS_DOCKER_NETWORK=host');
-  return gateway;
 }
 
 /** Docker's attach stream: frames of [stream type, 0, 0, 0, size (uint32 BE)] then the bytes (1 stdout, 2 stderr). */

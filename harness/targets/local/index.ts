@@ -64,6 +64,7 @@ export const start: StartTarget = async (ctx) => {
         image: container.image,
         runId: ctx.runId,
         network: container.network,
+        listenHost: container.listenHost,
         efsDir: () => (efsMount.attached ? efsDir : undefined),
         // Where the access point's identity is not applied (see applyAccessPointIdentity's message), the harness's
         // own user, as in process mode: the folders were made by it and are open to it.

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { forwardLines } from '../../core/lines.ts';
 import { lambdaEnvironment, nodeFlags } from './lambda-environment.ts';
 import { LAMBDA_LIMITS } from './limits.ts';
-import { GO_SIGNAL_NAMES, InitError, type LambdaError, type Sandbox, type SandboxInvocation, type SandboxResult, type SandboxSpec } from './sandbox.ts';
+import { ExitSignal, GO_SIGNAL_NAMES, InitError, type LambdaError, type Sandbox, type SandboxInvocation, type SandboxResult, type SandboxSpec } from './sandbox.ts';
 
 /**
  * Process mode (the default): each execution environment is a Node process running bootstrap.ts, which loads
@@ -33,8 +33,7 @@ class ProcessSandbox implements Sandbox {
   readonly ready: Promise<void>;
   maxRssKb: number | undefined;
   private readonly child: ChildProcess;
-  private exitedHow: string | undefined;
-  private readonly exitListeners = new Set<(how: string) => void>();
+  private readonly exit = new ExitSignal();
 
   constructor(spec: SandboxSpec) {
     const { fn, runAs } = spec;
@@ -68,9 +67,7 @@ class ProcessSandbox implements Sandbox {
     // The bootstrap formats console lines as the runtime client does; anything else it writes goes to the log as it is.
     for (const stream of [child.stdout!, child.stderr!]) forwardLines(stream, spec.log);
     child.once('exit', (code, signal) => {
-      this.exitedHow = signal ? `signal: ${GO_SIGNAL_NAMES[signal] ?? signal}` : `exit status ${code}`;
-      for (const listener of [...this.exitListeners]) listener(this.exitedHow);
-      this.exitListeners.clear();
+      this.exit.end(signal ? `signal: ${GO_SIGNAL_NAMES[signal] ?? signal}` : `exit status ${code}`);
     });
   }
 
@@ -91,12 +88,7 @@ class ProcessSandbox implements Sandbox {
   }
 
   onExit(listener: (how: string) => void): () => void {
-    if (this.exitedHow !== undefined) {
-      listener(this.exitedHow);
-      return () => {};
-    }
-    this.exitListeners.add(listener);
-    return () => this.exitListeners.delete(listener);
+    return this.exit.listen(listener);
   }
 
   async destroy(): Promise<void> {

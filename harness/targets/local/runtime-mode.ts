@@ -1,4 +1,4 @@
-import { chooseNetwork, DockerEngine, type DockerNetworkMode } from '../../core/docker-engine.ts';
+import { chooseNetwork, DockerEngine, type DockerNetworkMode, pinnedImage } from '../../core/docker-engine.ts';
 
 /**
  * HARNESS_LOCAL_RUNTIME: how the local target runs the function.
@@ -25,10 +25,7 @@ export function localRuntime(env: NodeJS.ProcessEnv): LocalRuntime {
 
 /** HARNESS_LAMBDA_IMAGE or the pinned default; an untagged or `latest`/major-only tag is refused, as for LocalStack. */
 export function lambdaImage(env: NodeJS.ProcessEnv): string {
-  const image = env.HARNESS_LAMBDA_IMAGE?.trim() || DEFAULT_LAMBDA_IMAGE;
-  const tag = image.includes('@') ? 'digest' : image.slice(image.lastIndexOf('/') + 1).split(':')[1];
-  if (!tag || tag === 'latest') throw new Error(`HARNESS_LAMBDA_IMAGE="${image}" has no pinned tag: name a dated tag or a digest, e.g. ${DEFAULT_LAMBDA_IMAGE}.`);
-  return image;
+  return pinnedImage('HARNESS_LAMBDA_IMAGE', env.HARNESS_LAMBDA_IMAGE, DEFAULT_LAMBDA_IMAGE, 'name a dated tag or a digest');
 }
 
 export interface ContainerRuntimeSetup {
@@ -36,6 +33,8 @@ export interface ContainerRuntimeSetup {
   readonly image: string;
   readonly network: DockerNetworkMode;
   readonly networkReason: string;
+  /** Where the Runtime APIs listen so that the containers reach them. */
+  readonly listenHost: string;
 }
 
 /**
@@ -71,8 +70,23 @@ export async function prepareContainerRuntime(env: NodeJS.ProcessEnv, say: (line
     : process.platform === 'linux'
       ? { mode: 'host' as const, reason: 'a Linux engine: containers share the host network and reach the Runtime API on 127.0.0.1' }
       : chooseNetwork(env, names);
-  return { engine, image, network: choice.mode, networkReason: choice.reason };
+  const listenHost = choice.mode === 'host' ? '127.0.0.1' : await bridgeListenAddress(engine);
+  return { engine, image, network: choice.mode, networkReason: choice.reason, listenHost };
 }
+
+/**
+ * Where a container on the default bridge network reaches the harness: Docker Desktop forwards
+ * host.docker.internal to the host's loopback; a Linux engine routes host-gateway to the bridge's gateway address,
+ * so the Runtime API listens there (and nowhere else).
+ */
+async function bridgeListenAddress(engine: DockerEngine): Promise<string> {
+  if (process.platform !== 'linux') return '127.0.0.1';
+  const { status, value } = await engine.call<{ IPAM?: { Config?: { Gateway?: string }[] } }>('GET', '/networks/bridge');
+  const gateway = status === 200 ? value.IPAM?.Config?.find((c) => c.Gateway)?.Gateway : undefined;
+  if (!gateway) throw new Error('the Docker engine has no bridge network with a gateway: set HARNESS_DOCKER_NETWORK=host');
+  return gateway;
+}
+
 
 function splitImage(image: string): [string, string] {
   if (image.includes('@')) return [image.split('@')[0]!, image.split('@')[1]!];

@@ -84,3 +84,26 @@ export class InitError extends Error {
   }
 }
 
+
+/** An environment's end, told once to every listener, at once to one that comes after it (a Sandbox's onExit). */
+export class ExitSignal {
+  private how: string | undefined;
+  private readonly listeners = new Set<(how: string) => void>();
+
+  /** Records the end (the first call counts) and tells the listeners. */
+  end(how: string): void {
+    if (this.how !== undefined) return;
+    this.how = how;
+    for (const listener of [...this.listeners]) listener(how);
+    this.listeners.clear();
+  }
+
+  listen(listener: (how: string) => void): () => void {
+    if (this.how !== undefined) {
+      listener(this.how);
+      return () => {};
+    }
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+}
