@@ -207,6 +207,17 @@ export class DockerEngine {
   }
 }
 
+/**
+ * The image a setting names, or `fallback`; refused when it floats (no tag, or `latest`): `advice` says what to
+ * name instead. A digest pins it too.
+ */
+export function pinnedImage(variable: string, value: string | undefined, fallback: string, advice: string): string {
+  const image = value?.trim() || fallback;
+  const tag = image.includes('@') ? 'digest' : image.slice(image.lastIndexOf('/') + 1).split(':')[1];
+  if (!tag || tag === 'latest') throw new Error(`${variable}="${image}" has no pinned tag: ${advice}, e.g. ${fallback}.`);
+  return image;
+}
+
 /** HARNESS_DOCKER_NETWORK: `host`, `bridge` (a user-defined bridge network per run), or unset: chosen by the engine. */
 export const DOCKER_NETWORK_MODES = ['host', 'bridge'] as const;
 export type DockerNetworkMode = (typeof DOCKER_NETWORK_MODES)[number];

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { LocalstackContainer } from '@testcontainers/localstack';
 import { getContainerRuntimeClient, getReaper, LABEL_TESTCONTAINERS_SESSION_ID } from 'testcontainers';
+import { pinnedImage } from '../../core/docker-engine.ts';
 
 /**
  * The LocalStack container the `localstack` target starts: a pure description (`localstackContainerConfig`,
@@ -45,12 +46,7 @@ export function requireAuthToken(env: NodeJS.ProcessEnv): string {
 
 /** The image to run: HARNESS_LOCALSTACK_IMAGE or the pinned default; never a floating `latest`. */
 export function localstackImage(env: NodeJS.ProcessEnv): string {
-  const image = env.HARNESS_LOCALSTACK_IMAGE?.trim() || DEFAULT_LOCALSTACK_IMAGE;
-  const tag = image.includes('@') ? 'digest' : image.slice(image.lastIndexOf('/') + 1).split(':')[1];
-  if (!tag || tag === 'latest') {
-    throw new Error(`HARNESS_LOCALSTACK_IMAGE="${image}" has no pinned tag: name a release, e.g. ${DEFAULT_LOCALSTACK_IMAGE}.`);
-  }
-  return image;
+  return pinnedImage('HARNESS_LOCALSTACK_IMAGE', env.HARNESS_LOCALSTACK_IMAGE, DEFAULT_LOCALSTACK_IMAGE, 'name a release');
 }
 
 export interface ContainerConfigOptions {
