@@ -6,6 +6,7 @@ import type { FunctionModel } from '../../model/assembly.ts';
 import { containerSandbox } from '../../targets/local/container-sandbox.ts';
 import { FunctionRuntime, type SandboxFactory } from '../../targets/local/runtime.ts';
 import { lambdaImage } from '../../targets/local/runtime-mode.ts';
+import { LAMBDA_STANDIN_IMAGE } from '../images.ts';
 
 /**
  * The local target's two runtime modes side by side, in interleaved rounds on one machine: the cold start of an
@@ -30,7 +31,7 @@ const median = (values: readonly number[]): number => [...values].sort((a, b) =>
 export async function benchRuntimeModes(options: { rounds: number; invocations: number }): Promise<RuntimeModesResult | { skipped: string }> {
   const engine = await DockerEngine.connect(process.env);
   if (!engine) return { skipped: 'no Docker engine answers' };
-  const image = process.env.HARNESS_LAMBDA_IMAGE?.trim() ? lambdaImage(process.env) : 'harness-local/lambda-nodejs:24';
+  const image = process.env.HARNESS_LAMBDA_IMAGE?.trim() ? lambdaImage(process.env) : LAMBDA_STANDIN_IMAGE;
   if (!(await engine.hasImage(image))) return { skipped: `the Lambda image ${image} is not on the engine (npm run images builds the stand-in)` };
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-modes-'));
   chmodSync(dir, 0o755);
