@@ -11,6 +11,17 @@ import { createScratchProject, type ScratchProject } from '../dev/watch/scratch-
 // `npm run dev` against every way editors and tools save, on a scratch copy of the app, each checked by the HTTP
 // response the running target gives, not only by the watcher's events. Node's recursive fs.watch (the watcher
 // before chokidar) lost a file once it had been saved by rename: later saves gave no event at all, silently.
+//
+// Where the save styles come from (nothing is faked: the real tools run where they can):
+// - sed -i runs for real. Captured on this machine with strace (GNU sed 4.9): it reads the file, creates
+//   `./sedXXXXXX` (O_EXCL), then renames it over the file.
+// - vim's swap files: captured with strace (vim 9.0, `-u NONE`). It creates `.name.swp`, and creates and unlinks a
+//   `.name.swx` probe. That vim wrote in place, even with `backupcopy=no`. Its rename-based write (the "4913" probe
+//   file, the original renamed to `name~`, a new file written) is written here as vim's documentation describes it
+//   (`:help 'backupcopy'`, `:help 'writebackup'`), not captured.
+// - A temporary file renamed over the original: JetBrains' "safe write" and VS Code's atomic save, as their
+//   settings describe them, not captured.
+// - git checkout runs for real.
 
 const UP = path.join(PROJECT_ROOT, 'harness', 'cli', 'up.ts');
 const HANDLER = 'handler/index.ts';

@@ -1,3 +1,8 @@
+// The shapes masked here are documented ones. AWS access key ids start with AKIA (long-term keys) or ASIA
+// (temporary): "Understanding unique ID prefixes",
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-unique-ids.
+// LocalStack auth tokens start with `ls-`: https://docs.localstack.cloud/getting-started/auth-token/. No service
+// is faked: redaction works on text.
 import { describe, expect, it } from 'vitest';
 import { redact } from './redact.ts';
 

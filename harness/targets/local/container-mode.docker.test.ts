@@ -11,6 +11,9 @@ import { createScratchProject } from '../../dev/watch/scratch-project.ts';
 
 // `npm run up` on `local` in container mode, interrupted like a person would: every container of the Lambda image
 // goes, whether it was busy, idle or still starting. (The tier's global setup also compares the whole engine.)
+// It fakes nothing: the real Docker engine, and the Lambda stand-in image with the real runtime client
+// (aws-lambda-ric 4.0.2 from npm, built by `npm run images`). The engine's answers are its own; the refused pull
+// is the engine's error (its proxy points at a closed loopback port, so nothing leaves the machine).
 
 const UP = path.join(PROJECT_ROOT, 'harness', 'cli', 'up.ts');
 let engine: DockerEngine;

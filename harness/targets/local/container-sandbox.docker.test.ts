@@ -7,9 +7,14 @@ import type { FunctionModel } from '../../model/assembly.ts';
 import { containerSandbox, describeExit } from './container-sandbox.ts';
 import { FunctionRuntime } from './runtime.ts';
 
-// Container mode against the real engine and the Lambda stand-in image (npm run images). What Lambda gives a
-// function, from AWS's docs: "Lambda quotas" (memory, /tmp = ephemeral storage, 1,024 file descriptors),
-// "Lambda execution environment" (read-only file system except /tmp), and EFS access points (the POSIX user).
+// Container mode against the real engine and the Lambda stand-in image (npm run images); nothing is faked. What
+// Lambda gives a function comes from AWS's docs:
+// - memory, /tmp = ephemeral storage, 1,024 file descriptors:
+//   https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html
+// - a read-only file system except /tmp: https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html
+// - the POSIX user of an access point: https://docs.aws.amazon.com/efs/latest/ug/efs-access-points.html
+// - an out-of-memory kill reported as "Runtime exited with error: signal: killed": the live capture cited in runtime.ts
+//   (GO_SIGNAL_NAMES, Sparticuz/chromium#21).
 
 const PROBE = `
 import { execSync } from 'node:child_process';

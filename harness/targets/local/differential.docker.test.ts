@@ -13,6 +13,10 @@ import { FunctionRuntime, type InvokeOutcome } from './runtime.ts';
  * (the real runtime client, aws-lambda-ric 4.0.2, in the Lambda stand-in image), and everything the function can
  * observe must be the same, after the normalization below, except the differences listed in KNOWN_DIFFERENCES
  * (also the table in docs/local.md). A difference that is not listed fails the test.
+ *
+ * Neither side is a fake. The reference is the real client from npm (aws-lambda-ric 4.0.2, its index.mjs), built
+ * on this machine, in the stand-in image. The image's entrypoint and bootstrap follow the Lambda base images'
+ * published layout (harness/dev/images.ts says what is and is not copied from them).
  */
 
 /** What is allowed to differ, and why. Each entry names the observation it removes from the comparison. */

@@ -6,6 +6,9 @@ import { HEALTH_BODIES } from '../../test-support/localstack-fixtures.ts';
 
 // Bodies as the emulators send them: LocalStack's and fakecloud's from harness/test-support/localstack-fixtures.ts (sources cited there);
 // Floci's HealthController answers both /_floci/health and /_localstack/health; MiniStack's /_ministack/health.
+// The health paths are the ones ../shared/DESIGN.md gives (its facts about Floci and MiniStack carry their sources
+// there). Floci also answering the LocalStack path, and the Floci and MiniStack bodies here, are this file's own.
+// They were not checked against Floci's or MiniStack's code: a source for them is still owed.
 const { localstackAll: LOCALSTACK_ALL, localstackWithoutHttpApis: LOCALSTACK_HOBBY, localstackBase: LOCALSTACK_BASE, fakecloud: FAKECLOUD } = HEALTH_BODIES;
 const FLOCI = JSON.stringify({ services: { s3: 'running', lambda: 'running', efs: 'running' }, edition: 'floci-always-free', version: '1.5.2' });
 const MINISTACK = JSON.stringify({ services: { s3: 'available', lambda: 'available' }, edition: 'light', version: '1.2.0' });
